@@ -1,0 +1,65 @@
+"""The kernel's hook specifications (the contract every plugin implements against).
+
+Rules:
+
+* Hook names start with ``learninghub_``. Plugins publish their own hookspecs to
+  each other through :func:`learninghub_addhooks` (historic: a plugin loaded later
+  still receives it), and name them ``learninghub_<plugin>_<what>``.
+* Call hooks through ``request.hooks.<name>(...)`` (a :class:`~learninghub.plugins.HookRelay`):
+  only implementations of the kernel and of plugins *enabled for the request's
+  tenant* are called. ``registry["plugins"].pm.hook`` calls every plugin and is
+  reserved for instance-wide hooks (``learninghub_addhooks``).
+* Isolation: an implementation that raises is logged with the plugin's name and
+  skipped; the other implementations still run and the page still renders. For
+  ``firstresult`` hooks (providers) the next implementation in order is asked
+  instead, so a broken provider falls back to the next one (ultimately the kernel's
+  default, registered ``trylast``).
+* Hook implementations take keyword arguments only, and may accept a subset of the
+  spec's arguments (pluggy rule).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("learninghub")
+hookimpl = pluggy.HookimplMarker("learninghub")
+
+
+@hookspec(historic=True)
+def learninghub_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Called once per plugin at load time: add your own hookspecs with
+    ``pluginmanager.add_hookspecs(module)`` so that other plugins can implement them."""
+
+
+@hookspec
+def learninghub_nav_items(request) -> list:
+    """Return navigation entries (:class:`learninghub.web.NavItem`) for the request's
+    user. Entries of plugins not enabled for the tenant never appear."""
+
+
+@hookspec
+def learninghub_dashboard_widgets(request) -> list:
+    """Return learner dashboard widgets as ``(order, html)`` tuples (rendered,
+    autoescaped markup from a template)."""
+
+
+@hookspec
+def learninghub_domain_event(request, event) -> None:
+    """A domain event (:class:`learninghub.events.DomainEvent`) happened and its
+    transaction committed. Runs after commit: do not write through ``request.db``
+    here; enqueue a task instead (``request.tasks.enqueue``), which runs in its own
+    transaction. Called once per event; implementations must be idempotent on
+    ``event.id`` when they have effects (a task may be retried)."""
+
+
+@hookspec
+def learninghub_readiness_checks(request) -> list:
+    """Return ``(name, callable)`` pairs; each callable raises when the plugin is not
+    ready. Shown per check by ``/readyz``."""
+
+
+@hookspec
+def learninghub_tenant_created(request, tenant) -> None:
+    """A tenant was created (inside the creating transaction; ``tenant`` is the ORM
+    object)."""

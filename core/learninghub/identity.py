@@ -1,0 +1,278 @@
+"""Identity core: tenant-scoped users, roles, password hashes, tokens, security policy.
+
+* A person signs in per tenant: ``(tenant_id, email)`` is unique.
+* Passwords are hashed with argon2id (argon2-cffi). In ``environment = test`` the
+  hasher uses small parameters so that suites stay fast; it is still argon2id.
+* Roles are granted tenant-wide (``resource_type`` empty) or on one resource
+  (``resource_type="course", resource_id=...``). A context object that declares
+  ``__lh_resource__ = ("course", "<id>")`` makes resource roles count.
+* Pages authenticate with a signed session cookie; the API with
+  ``Authorization: Bearer <JWT>`` only (so API calls need no CSRF token). A token of
+  one tenant is refused on every other tenant.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import argon2
+import jwt
+import sqlalchemy as sa
+from pyramid.authentication import AuthTktCookieHelper
+from pyramid.security import Allowed, Denied
+from pyramid.interfaces import ISecurityPolicy
+from sqlalchemy.orm import Mapped, mapped_column
+from zope.interface import implementer
+
+from .db import Base, TenantScoped, new_id, utcnow
+from .permissions import KERNEL_GRANTS, KERNEL_ROLES
+
+JWT_ALGORITHM = "HS256"
+USER_STATUSES = ("active", "suspended", "banned")
+
+
+class User(TenantScoped, Base):
+    __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "email"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    email_verified: Mapped[bool] = mapped_column(default=False)
+    # Bumped when every session and token must die (password change, suspension).
+    security_stamp: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class RoleGrant(TenantScoped, Base):
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "user_id", "role", "resource_type", "resource_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(60))
+    resource_type: Mapped[str] = mapped_column(sa.String(60), default="")
+    resource_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip()
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}" if local else email.lower()
+
+
+# --------------------------------------------------------------------- passwords
+
+
+def make_password_hasher(settings: dict[str, Any]) -> argon2.PasswordHasher:
+    if settings.get("environment") == "test":
+        return argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return argon2.PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+
+class PasswordService:
+    def __init__(self, hasher: argon2.PasswordHasher):
+        self.hasher = hasher
+        self._dummy = hasher.hash(secrets.token_hex(16))
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, user: User | None, password: str) -> bool:
+        """Constant-work check: a missing user still costs one hash verification."""
+        if user is None or not user.password_hash:
+            try:
+                self.hasher.verify(self._dummy, password)
+            except argon2.exceptions.VerificationError:
+                pass
+            return False
+        try:
+            return self.hasher.verify(user.password_hash, password)
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+            return False
+
+    def needs_rehash(self, user: User) -> bool:
+        return self.hasher.check_needs_rehash(user.password_hash)
+
+
+# --------------------------------------------------------------------- users and roles
+
+
+def create_user(session, passwords: PasswordService, email: str, password: str | None,
+                roles: tuple[str, ...] = ("learner",), display_name: str = "") -> User:
+    user = User(email=normalize_email(email), display_name=display_name or email.split("@")[0],
+                password_hash=passwords.hash(password) if password else "")
+    session.add(user)
+    session.flush()
+    for role in roles:
+        grant_role(session, user, role)
+    return user
+
+
+def grant_role(session, user: User, role: str, resource_type: str = "",
+               resource_id: str = "") -> RoleGrant:
+    existing = session.scalar(sa.select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role,
+        RoleGrant.resource_type == resource_type, RoleGrant.resource_id == resource_id))
+    if existing:
+        return existing
+    grant = RoleGrant(user_id=user.id, role=role, resource_type=resource_type,
+                      resource_id=resource_id)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def role_grants(registry, tenant) -> dict[str, set[str]]:
+    """role -> permissions, from the kernel and the tenant's enabled plugins."""
+    grants: dict[str, set[str]] = {r: set(map(str, p)) for r, p in KERNEL_GRANTS.items()}
+    plugins = registry["plugins"]
+    for name, plugin in plugins.plugins.items():
+        if tenant is None or not tenant.is_enabled(name):
+            continue
+        for role, perms in plugin.manifest.default_grants.items():
+            grants.setdefault(role, set()).update(map(str, perms))
+    return grants
+
+
+# --------------------------------------------------------------------- tokens
+
+
+def issue_access_token(settings: dict[str, Any], user: User, tenant_id: uuid.UUID) -> tuple[str, int]:
+    ttl = settings["auth.access_token_ttl"]
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user.id), "tid": str(tenant_id), "typ": "access",
+        "stamp": user.security_stamp, "iat": now, "exp": now + timedelta(seconds=ttl),
+        "jti": secrets.token_urlsafe(12),
+    }
+    return jwt.encode(claims, settings["secret.key"], algorithm=JWT_ALGORITHM), ttl
+
+
+def decode_access_token(settings: dict[str, Any], token: str) -> dict[str, Any] | None:
+    try:
+        claims = jwt.decode(token, settings["secret.key"], algorithms=[JWT_ALGORITHM],
+                            options={"require": ["exp", "sub", "tid", "typ"]})
+    except jwt.PyJWTError:
+        return None
+    return claims if claims.get("typ") == "access" else None
+
+
+# --------------------------------------------------------------------- policy
+
+
+@implementer(ISecurityPolicy)
+class SecurityPolicy:
+    def __init__(self, settings: dict[str, Any]):
+        self.settings = settings
+        self.cookie = AuthTktCookieHelper(
+            settings["secret.key"], cookie_name="lh_session",
+            secure=settings["auth.cookie_secure"], http_only=True, samesite="Lax",
+            wild_domain=False,
+            max_age=settings["auth.session_max_age"], hashalg="sha512")
+
+    # identity
+    def identity(self, request) -> User | None:
+        tenant = request.tenant
+        if tenant is None:
+            return None
+        user_id, stamp = self._claimed(request, tenant)
+        if user_id is None:
+            return None
+        try:
+            uid = uuid.UUID(user_id)
+        except ValueError:
+            return None
+        user = request.db.get(User, uid)
+        if user is None or not user.is_active or user.security_stamp != stamp:
+            return None
+        return user
+
+    def _claimed(self, request, tenant) -> tuple[str | None, str | None]:
+        auth = request.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer ":
+            claims = decode_access_token(self.settings, auth[7:].strip())
+            if claims and claims["tid"] == str(tenant.id):
+                return claims["sub"], claims.get("stamp")
+            return None, None
+        if request.path.startswith("/api/"):
+            return None, None  # the API accepts bearer tokens only
+        data = self.cookie.identify(request)
+        if not data:
+            return None, None
+        userid = data["userid"]  # "<tenant>:<user>:<stamp>"
+        parts = str(userid).split(":")
+        if len(parts) != 3 or parts[0] != str(tenant.id):
+            return None, None
+        return parts[1], parts[2]
+
+    def authenticated_userid(self, request) -> str | None:
+        user = request.identity
+        return str(user.id) if user else None
+
+    def permits(self, request, context, permission):
+        user = request.identity
+        if user is None:
+            return Denied("not signed in")
+        perms = effective_permissions(request, context)
+        if str(permission) in perms:
+            return Allowed(f"granted {permission}")
+        return Denied(f"{permission} not granted")
+
+    def remember(self, request, userid, **kw):
+        user = kw.get("user")
+        stamp = user.security_stamp if user else ""
+        return self.cookie.remember(request, f"{request.tenant.id}:{userid}:{stamp}")
+
+    def forget(self, request, **kw):
+        return self.cookie.forget(request)
+
+
+def user_roles(request, context=None) -> set[str]:
+    user = request.identity
+    if user is None:
+        return set()
+    cache = request.__dict__.setdefault("_lh_role_rows", None)
+    if cache is None:
+        cache = request.db.execute(sa.select(
+            RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
+            RoleGrant.user_id == user.id)).all()
+        request.__dict__["_lh_role_rows"] = cache
+    resource = getattr(context, "__lh_resource__", None)
+    roles = set()
+    for role, rtype, rid in cache:
+        if not rtype or (resource and (rtype, rid) == (resource[0], str(resource[1]))):
+            roles.add(role)
+    return roles
+
+
+def effective_permissions(request, context=None) -> set[str]:
+    grants = role_grants(request.registry, request.tenant)
+    perms: set[str] = set()
+    for role in user_roles(request, context):
+        perms |= grants.get(role, set())
+    return perms
+
+
+def includeme(config) -> None:
+    settings = config.get_settings()
+    config.set_security_policy(SecurityPolicy(settings))
+    config.registry["passwords"] = PasswordService(make_password_hasher(settings))
+
+
+__all__ = ["User", "RoleGrant", "KERNEL_ROLES", "create_user", "grant_role", "SecurityPolicy"]

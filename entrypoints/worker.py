@@ -1,0 +1,14 @@
+"""Celery worker and beat entry point.
+
+    celery -A entrypoints.worker worker --loglevel=INFO -Q default
+    celery -A entrypoints.worker beat
+    LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
+"""
+
+import os
+
+from learninghub import configure
+from learninghub.cli import read_settings
+
+_config = configure(read_settings(os.environ.get("LEARNINGHUB_CONFIG", "development.ini")))
+app = celery = _config.registry["celery.app"]
