@@ -352,6 +352,12 @@ class TenantPlugins:
 
     install = enable
 
+    def enable_many(self, names: Iterable[str]) -> list[str]:
+        changed: list[str] = []
+        for name in names:
+            changed += self.enable(name)
+        return changed
+
     def _validated_settings(self, plugin: LoadedPlugin, given: dict[str, Any]) -> dict:
         model = plugin.manifest.settings
         if model is None:
