@@ -224,3 +224,7 @@ def settings_doc_markdown() -> str:
             default = " ".join(default)
         lines.append(f"| `{s.key}` | `{s.env_var}` | `{default}` | {s.doc} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m learninghub.config  -> the docs table
+    print(settings_doc_markdown(), end="")

@@ -94,9 +94,11 @@ def new_id() -> uuid.UUID:
 
 
 def tenant_scoped_tables(md: sa.MetaData | None = None) -> list[sa.Table]:
-    """Tables with a ``tenant_id`` column (the targets of RLS policies)."""
+    """Tables of :class:`TenantScoped` models (the targets of RLS policies)."""
+    scoped = {m.local_table.name for m in Base.registry.mappers
+              if getattr(m.class_, "__tenant_scoped__", False)}
     md = md or metadata
-    return [t for t in md.sorted_tables if "tenant_id" in t.c]
+    return [t for t in md.sorted_tables if t.name in scoped]
 
 
 # --------------------------------------------------------------------------- sessions
@@ -120,23 +122,36 @@ def current_tenant_id(session: orm.Session) -> Any:
     return session.info.get("tenant_id")
 
 
+def _touches_tenant_tables(statement) -> bool:
+    from sqlalchemy.sql.util import find_tables
+
+    try:
+        tables = find_tables(statement, check_columns=True, include_aliases=True,
+                             include_joins=True, include_crud=True)
+    except Exception:  # exotic constructs: the RLS wall still applies on PostgreSQL
+        return False
+    scoped = {m.local_table for m in Base.registry.mappers
+              if getattr(m.class_, "__tenant_scoped__", False)}
+    return any(t in scoped for t in tables)
+
+
 @event.listens_for(orm.Session, "do_orm_execute")
 def _filter_by_tenant(execute_state: orm.ORMExecuteState) -> None:
+    """Add ``tenant_id = :bound`` to every ORM statement on tenant-scoped entities.
+
+    Applies to entities anywhere in the statement (columns, ``select_from``, joins,
+    relationship loads, aliases) and to ORM-enabled UPDATE/DELETE. Statements written
+    against Core ``Table`` objects are not rewritten: use ORM entities (RLS still
+    guards PostgreSQL)."""
     if not (execute_state.is_select or execute_state.is_update or execute_state.is_delete):
         return
     if execute_state.execution_options.get("skip_tenant_filter"):
         return
-    mappers = execute_state.all_mappers
-    if not any(getattr(m.class_, "__tenant_scoped__", False) for m in mappers):
-        # Relationship lazy loads of tenant-scoped classes are covered too, because
-        # the loader criteria below propagate to them.
-        if not execute_state.is_relationship_load:
-            return
     tenant_id = execute_state.session.info.get("tenant_id")
     if tenant_id == SYSTEM:
         return
     if tenant_id is None:
-        if any(getattr(m.class_, "__tenant_scoped__", False) for m in mappers):
+        if _touches_tenant_tables(execute_state.statement):
             raise TenantNotBound(
                 "tenant-scoped query on a session without a tenant; use request.db "
                 "or bind_tenant(session, tenant_id)")
@@ -225,8 +240,21 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
 
 
+class TenantSession(orm.Session):
+    """A Session whose ``get`` never returns a row of another tenant, even from the
+    identity map (which ``get`` consults before querying)."""
+
+    def get(self, entity, ident, **kw):
+        obj = super().get(entity, ident, **kw)
+        if obj is not None and getattr(obj, "__tenant_scoped__", False):
+            tenant_id = self.info.get("tenant_id")
+            if tenant_id != SYSTEM and obj.tenant_id != tenant_id:
+                return None
+        return obj
+
+
 def session_factory(engine: sa.Engine) -> orm.sessionmaker:
-    return orm.sessionmaker(bind=engine, expire_on_commit=False)
+    return orm.sessionmaker(bind=engine, expire_on_commit=False, class_=TenantSession)
 
 
 def get_tm_session(registry, transaction_manager, tenant_id=None) -> orm.Session:

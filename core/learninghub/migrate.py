@@ -127,3 +127,15 @@ def current_heads(settings: dict[str, Any], plugins=None, engine=None) -> set[st
 
 def script_heads(plugins) -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config(plugins)).get_heads())
+
+
+def pending_revisions(plugins, connection) -> set[str]:
+    """Revisions of any branch not yet applied to the database behind ``connection``."""
+    script = ScriptDirectory.from_config(alembic_config(plugins))
+    current = MigrationContext.configure(connection).get_current_heads()
+    applied: set[str] = set()
+    if current:
+        rmap = script.revision_map
+        nodes = rmap._get_ancestor_nodes(rmap.get_revisions(current), include_dependencies=True)
+        applied = {rev.revision for rev in nodes}
+    return {rev.revision for rev in script.walk_revisions()} - applied
