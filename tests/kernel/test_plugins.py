@@ -1,0 +1,198 @@
+"""Plugin manager: discovery, ordering, per-tenant enablement, isolation of hooks."""
+
+import logging
+import os
+import sys
+
+import pytest
+
+from learninghub.errors import PluginDependencyError, UnknownPlugin
+from learninghub.manifest import PluginManifest
+from learninghub.plugins import PluginRegistry, TenantPlugins, toposort
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fakeplugins"))
+import lhfake_alpha  # noqa: E402
+import lhfake_beta  # noqa: E402
+
+
+def m(name, *requires):
+    return PluginManifest(name=name, version="1.0", title=name, requires=requires)
+
+
+def test_toposort_puts_requirements_first():
+    order = toposort({"c": m("c", "b"), "b": m("b", "a"), "a": m("a")})
+    assert order == ["a", "b", "c"]
+
+
+def test_missing_requirement_is_named():
+    with pytest.raises(PluginDependencyError, match="'forum' requires 'courses'"):
+        toposort({"forum": m("forum", "courses")})
+
+
+def test_cycle_is_shown():
+    with pytest.raises(PluginDependencyError, match="cycle: aa -> bb -> aa"):
+        toposort({"aa": m("aa", "bb"), "bb": m("bb", "aa")})
+
+
+def test_blocked_and_autoload(lh_raw_settings):
+    from learninghub.config import collect_settings
+
+    settings = collect_settings(lh_raw_settings, environ={})
+    reg = PluginRegistry()
+    reg.discover(dict(settings, **{"plugins.blocked": ["beta"]}),
+                 extra=[lhfake_alpha, lhfake_beta])
+    assert "alpha" in reg.plugins and "beta" not in reg.plugins
+    reg = PluginRegistry()
+    with pytest.raises(PluginDependencyError):
+        reg.discover(dict(settings, **{"plugins.blocked": ["alpha"]}),
+                     extra=[lhfake_alpha, lhfake_beta])
+    reg = PluginRegistry()
+    reg.discover(dict(settings, **{"plugins.autoload": False, "plugins.load": []}))
+    assert reg.plugins == {}
+    with pytest.raises(UnknownPlugin, match="nosuch"):
+        PluginRegistry().discover(dict(settings, **{"plugins.autoload": False,
+                                                    "plugins.load": ["nosuch"]}))
+
+
+@pytest.fixture(scope="module")
+def fake_config(lh_config, lh_raw_settings):
+    from learninghub import configure
+
+    return configure(lh_raw_settings, engine=lh_config.registry["db.engine"], environ={},
+                     extra_plugins=[lhfake_alpha, lhfake_beta])
+
+
+@pytest.fixture
+def fake(fake_config, db_connection):
+    import webtest
+
+    registry = fake_config.registry
+    registry["db.test_connection"] = db_connection
+    registry["tenancy.resolver"].invalidate()
+    lhfake_alpha.RECORDED.clear()
+    yield registry, webtest.TestApp(fake_config.make_wsgi_app())
+    registry["db.test_connection"] = None
+    registry["tenancy.resolver"].invalidate()
+
+
+def make_tenant(registry, db, slug, plugins):
+    from learninghub.db import bind_tenant, system_session
+    from learninghub.tenancy import Tenant
+
+    t = Tenant(slug=slug, name=slug)
+    db.add(t)
+    db.flush()
+    bind_tenant(db, t.id)
+    TenantPlugins(registry, db, t).enable_many(plugins)
+    system_session(db)
+    registry["tenancy.resolver"].invalidate()
+    return t
+
+
+def get(app, slug, path, **kw):
+    return app.get(path, extra_environ={"HTTP_HOST": f"{slug}.learninghub.test"},
+                   expect_errors=True, **kw)
+
+
+def test_view_answers_only_where_enabled(fake, db):
+    registry, app = fake
+    make_tenant(registry, db, "with-alpha", ["alpha"])
+    make_tenant(registry, db, "without", [])
+    assert get(app, "with-alpha", "/alpha/ping").text == "alpha-default"
+    assert get(app, "without", "/alpha/ping").status_int == 404
+
+
+def test_enabling_pulls_requirements_and_disabling_a_requirement_is_refused(fake, db):
+    from learninghub.db import bind_tenant
+
+    registry, _ = fake
+    t = make_tenant(registry, db, "deps", [])
+    bind_tenant(db, t.id)
+    manager = TenantPlugins(registry, db, t)
+    assert manager.enable("beta") == ["alpha", "beta"]
+    with pytest.raises(PluginDependencyError, match="beta"):
+        manager.disable("alpha")
+    manager.disable("beta")
+    manager.disable("alpha")
+    with pytest.raises(UnknownPlugin):
+        manager.enable("gamma")
+
+
+def test_broken_hook_is_isolated_and_logged(fake, db, caplog):
+    registry, app = fake
+    make_tenant(registry, db, "both", ["alpha", "beta"])
+    with caplog.at_level(logging.ERROR, logger="learninghub.plugins"):
+        home = get(app, "both", "/")
+        ping = get(app, "both", "/alpha/ping")
+    assert home.status_int == 200 and "Alpha" in home.text  # beta's nav broke, page did not
+    assert ping.text == "alpha-default"  # firstresult falls back past the broken provider
+    assert any(getattr(r, "plugin", None) == "beta" or "beta" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_hooks_of_disabled_plugins_are_not_called(fake, db, caplog):
+    registry, app = fake
+    make_tenant(registry, db, "onlyalpha", ["alpha"])
+    with caplog.at_level(logging.ERROR, logger="learninghub.plugins"):
+        assert "Alpha" in get(app, "onlyalpha", "/").text
+    assert not caplog.records  # beta's broken hooks were never called
+    make_tenant(registry, db, "noalpha", [])
+    assert "Alpha" not in get(app, "noalpha", "/").text  # nav entry vanished
+
+
+def test_event_and_task_run_after_commit(fake, db):
+    registry, app = fake
+    make_tenant(registry, db, "events", ["alpha"])
+    assert get(app, "events", "/alpha/emit?n=1").status_int == 200
+    assert lhfake_alpha.RECORDED == [("event", "alpha.thing.happened", "1"),
+                                     ("task", "1", "events")]
+
+
+def test_rolled_back_request_emits_and_enqueues_nothing(fake, db):
+    registry, app = fake
+    make_tenant(registry, db, "rollback", ["alpha"])
+    r = get(app, "rollback", "/alpha/emit?n=2&fail=1")
+    assert r.status_int == 500
+    assert lhfake_alpha.RECORDED == []
+
+
+def test_task_skips_when_plugin_disabled_since(fake, db):
+    from learninghub.db import bind_tenant
+    from learninghub.tasks import run_task
+
+    registry, _ = fake
+    t = make_tenant(registry, db, "skipper", ["alpha"])
+    assert run_task(registry, "alpha.record", str(t.id), {"value": "x"}) == "done"
+    bind_tenant(db, t.id)
+    TenantPlugins(registry, db, t).disable("alpha")
+    assert run_task(registry, "alpha.record", str(t.id), {"value": "y"}) == "skipped"
+    assert lhfake_alpha.RECORDED == [("task", "x", "skipper")]
+
+
+def test_upgrade_steps_run_in_order(fake, db):
+    from learninghub.db import bind_tenant
+    from learninghub.plugins import Installer
+    from learninghub.tenancy import TenantPlugin
+
+    registry, _ = fake
+    t = make_tenant(registry, db, "upgrader", ["alpha"])
+    bind_tenant(db, t.id)
+    record = db.query(TenantPlugin).filter_by(plugin="alpha").one()
+    record.installed_version = "1.0.0"
+    ran = []
+
+    class Steps(Installer):
+        upgrade_steps = {"1.2.0": lambda ctx: ran.append("1.2.0"),
+                         "1.1.0": lambda ctx: ran.append("1.1.0"),
+                         "0.9.0": lambda ctx: ran.append("0.9.0"),
+                         "2.0.0": lambda ctx: ran.append("2.0.0")}
+
+    plugin = registry["plugins"].plugins["alpha"]
+    original = plugin.manifest
+    object.__setattr__(original, "installer", Steps())
+    try:
+        assert TenantPlugins(registry, db, t).upgrade("alpha") == ["1.1.0", "1.2.0"]
+    finally:
+        object.__setattr__(original, "installer", None)
+    assert ran == ["1.1.0", "1.2.0"]
+    assert record.installed_version == "1.2.0"
