@@ -9,6 +9,7 @@ import os
 
 from learninghub import configure
 from learninghub.cli import read_settings
+from learninghub.tasks import celery_app
 
 _config = configure(read_settings(os.environ.get("LEARNINGHUB_CONFIG", "development.ini")))
-app = celery = _config.registry["celery.app"]
+app = celery = celery_app(_config.registry)

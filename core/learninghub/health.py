@@ -33,7 +33,9 @@ def _checks(request):
     checks = [("database", database), ("storage", storage), ("cache", cache)]
     if registry.settings["tasks.backend"] == "celery":
         def broker():
-            with registry["celery.app"].connection_for_write() as conn:
+            from .tasks import celery_app
+
+            with celery_app(registry).connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
 
         checks.append(("broker", broker))

@@ -106,9 +106,8 @@ def dispatch(registry, message: TaskMessage) -> None:
     """Hand a message to the configured back end (called after commit)."""
     backend = registry.settings["tasks.backend"]
     if backend == "celery":
-        celery_app = registry["celery.app"]
         definition = TASKS[message.name]
-        celery_app.send_task("learninghub.run_task",
+        celery_app(registry).send_task("learninghub.run_task",
                              args=[message.name, message.tenant_id, message.kwargs],
                              kwargs={"request_id": message.request_id},
                              queue=definition.queue)
@@ -197,6 +196,16 @@ def make_celery(registry):
     return app
 
 
+def celery_app(registry):
+    """The registry's Celery app, created on first use (the web process of the
+    embedded default never imports Celery)."""
+    app = registry.get("celery.app")
+    if app is None:
+        app = registry["celery.app"] = make_celery(registry)
+    return app
+
+
 def includeme(config) -> None:
     config.add_request_method(TaskQueue, "tasks", reify=True)
-    config.registry["celery.app"] = make_celery(config.registry)
+    if config.get_settings()["tasks.backend"] == "celery":
+        celery_app(config.registry)
