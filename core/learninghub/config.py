@@ -46,6 +46,12 @@ def as_int(value: Any) -> int:
     return int(str(value).strip())
 
 
+def as_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    return float(str(value).strip())
+
+
 def as_list(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
@@ -120,6 +126,7 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
     Setting("mail.smtp_username", as_str, "", "SMTP user (empty: no AUTH)."),
     Setting("mail.smtp_password", as_str, "", "SMTP password.", secret=True),
     Setting("mail.smtp_starttls", as_bool, False, "Use STARTTLS."),
+    Setting("mail.smtp_timeout", as_float, 10.0, "SMTP connection timeout in seconds."),
     Setting("cache.url", as_str, "memory://", "memory:// or redis://host:port/db."),
     Setting("events.url", as_str, "memory://", "Realtime event transport: memory:// or redis://."),
     Setting("metrics.enabled", as_bool, False, "Serve Prometheus metrics at /metrics."),
