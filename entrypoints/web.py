@@ -6,7 +6,7 @@
 
 import os
 
-from learninghub.cli import read_settings
 from learninghub import make_app
+from learninghub.cli import read_settings
 
 app = make_app(read_settings(os.environ.get("LEARNINGHUB_CONFIG", "development.ini")))

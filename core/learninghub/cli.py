@@ -146,9 +146,9 @@ def tenant() -> None:
 
 
 def create_tenant(registry, session, slug: str, name: str, plugins: list[str] | None = None):
+    from .db import bind_tenant
     from .plugins import TenantPlugins
     from .tenancy import SLUG_RE, Tenant
-    from .db import bind_tenant
 
     if not SLUG_RE.match(slug):
         raise click.ClickException(f"invalid slug {slug!r}: lower-case letters, digits, '-'")
@@ -329,10 +329,10 @@ def plugin_new(name: str, dest: str, title: str | None) -> None:
 def seed_demo(env: Env) -> dict[str, str]:
     """Create (idempotently) tenant ``demo`` with every non-hidden plugin enabled and
     an admin, an instructor and a learner. Returns email -> password."""
+    from .db import bind_tenant
     from .identity import User, create_user
     from .plugins import TenantPlugins
     from .tenancy import Tenant
-    from .db import bind_tenant
 
     plugins = env.registry["plugins"]
     credentials = {}

@@ -22,8 +22,8 @@ import argon2
 import jwt
 import sqlalchemy as sa
 from pyramid.authentication import AuthTktCookieHelper
-from pyramid.security import Allowed, Denied
 from pyramid.interfaces import ISecurityPolicy
+from pyramid.security import Allowed, Denied
 from sqlalchemy.orm import Mapped, mapped_column
 from zope.interface import implementer
 
@@ -188,6 +188,13 @@ class SecurityPolicy:
 
     # identity
     def identity(self, request) -> User | None:
+        """The signed-in user, computed once per request (Pyramid does not cache it)."""
+        cache = request.__dict__
+        if "_lh_identity" not in cache:
+            cache["_lh_identity"] = self._identity(request)
+        return cache["_lh_identity"]
+
+    def _identity(self, request) -> User | None:
         tenant = request.tenant
         if tenant is None:
             return None
@@ -262,7 +269,9 @@ def user_roles(request, context=None) -> set[str]:
 
 
 def effective_permissions(request, context=None) -> set[str]:
-    grants = role_grants(request.registry, request.tenant)
+    grants = request.__dict__.get("_lh_grants")
+    if grants is None:
+        grants = request.__dict__["_lh_grants"] = role_grants(request.registry, request.tenant)
     perms: set[str] = set()
     for role in user_roles(request, context):
         perms |= grants.get(role, set())

@@ -18,16 +18,22 @@ import time
 import uuid
 
 import structlog
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge,
-                               Histogram, generate_latest)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from pyramid.response import Response
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
-_log_context: contextvars.ContextVar[dict] = contextvars.ContextVar("lh_log", default={})
+_log_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("lh_log", default=None)
 
 
 def _add_context(logger, method_name, event_dict):
-    for key, value in _log_context.get().items():
+    for key, value in (_log_context.get() or {}).items():
         event_dict.setdefault(key, value)
     return event_dict
 
@@ -107,7 +113,7 @@ def request_tween_factory(handler, registry):
 
 
 def bind_log_context(**values) -> None:
-    ctx = dict(_log_context.get())
+    ctx = dict(_log_context.get() or {})
     ctx.update({k: v for k, v in values.items() if v is not None})
     _log_context.set(ctx)
 

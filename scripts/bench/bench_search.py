@@ -23,8 +23,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from learninghub.services.search import WhooshSearchIndex, document_fields, make_parser, make_schema
 from whoosh import index
+
+from learninghub.services.search import WhooshSearchIndex, document_fields, make_parser, make_schema
 
 SYLLABLES = "ka lo mi ne ru sa te vi zo pa qu el an or is un at re co di".split()
 

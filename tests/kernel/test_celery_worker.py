@@ -63,16 +63,15 @@ def worker_env(tmp_path, lh_database_url):
 
 def test_real_worker_runs_task_after_commit_only(worker_env):
     import lhfake_alpha
-
     from learninghub import configure
     from learninghub.cli import read_settings
+    from learninghub.config import collect_settings
+    from learninghub.db import bind_tenant, system_session
     from learninghub.identity import User, create_user
     from learninghub.migrate import upgrade
-    from learninghub.config import collect_settings
     from learninghub.plugins import TenantPlugins
     from learninghub.tasks import make_tenant_request
     from learninghub.tenancy import Tenant
-    from learninghub.db import bind_tenant, system_session
 
     raw = read_settings(worker_env["ini"])
     upgrade(collect_settings(raw, environ={}))

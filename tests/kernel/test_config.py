@@ -1,11 +1,11 @@
 """Settings: ini + environment, validation naming the key, production refusals."""
 
+import pathlib
+
 import pytest
 
 from learninghub.config import KERNEL_SETTINGS, collect_settings, settings_doc_markdown
 from learninghub.errors import ConfigurationError
-
-import pathlib
 
 GOOD = {"secret.key": "k" * 40}
 PROD_INI = str(pathlib.Path(__file__).parents[2] / "production.ini")

@@ -10,8 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from learninghub.config import collect_settings
 from learninghub.db import make_engine, metadata
-from learninghub.migrate import (current_heads, downgrade, load_plugins, pending_revisions,
-                                 upgrade)
+from learninghub.migrate import current_heads, downgrade, load_plugins, pending_revisions, upgrade
 from learninghub.testing.plugin import create_database, drop_database
 
 

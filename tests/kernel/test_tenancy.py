@@ -93,7 +93,7 @@ def test_insert_is_stamped_with_bound_tenant(tenant, db, registry):
 
 
 def test_writing_a_row_of_another_tenant_raises(tenant, other_tenant, user_factory, db):
-    b = user_factory(other_tenant)
+    user_factory(other_tenant)
     bind_tenant(db, tenant.id)
     db.add(User(email="x@example.org", tenant_id=other_tenant.id))
     with pytest.raises(CrossTenantWrite):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
+
 from learninghub.errors import ConfigurationError
 from learninghub.services.cache import MemoryCache, RedisCache, factory
 from learninghub.testing.contracts import CacheContract, ManualClock, redis_test_url

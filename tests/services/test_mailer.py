@@ -17,6 +17,7 @@ import pytest
 import transaction
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from learninghub.errors import ConfigurationError
 from learninghub.services.mailer import FileMailer, SMTPMailer, factory
 from learninghub.testing.contracts import MailerContract, make_message

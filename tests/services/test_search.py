@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from learninghub.errors import ConfigurationError
 from learninghub.services.search import WhooshSearchIndex, factory
 from learninghub.testing.contracts import SearchIndexContract

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from learninghub.errors import ConfigurationError, InvalidStorageKey
 from learninghub.services.storage import LocalFileStorage, factory
 from learninghub.testing.contracts import FileStorageContract

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+
 from learninghub.errors import ConfigurationError
 from learninghub.services.transport import InProcessTransport, RedisTransport, factory
 from learninghub.testing.contracts import EventTransportContract, redis_test_url, wait_until

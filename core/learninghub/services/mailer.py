@@ -93,6 +93,9 @@ class FileMailer(_Mailer):
         super().__init__(sender)
         self.path = os.path.abspath(os.fspath(path))
         self._lock = threading.Lock()
+        # mailbox.Maildir(create=True) skips the sub-folders when the folder exists
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(self.path, sub), exist_ok=True)
         self._maildir = mailbox.Maildir(self.path, factory=None, create=True)
 
     def deliver(self, message: Message) -> None:

@@ -1,15 +1,14 @@
 """kernel: tenants, plugins, users, roles
 
 Revision ID: k0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-26 04:40:19.126661
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import learninghub.db  # noqa: F401  (custom column types)
-
 
 revision = "k0001"
 down_revision = None
@@ -18,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('tenants',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('slug', sa.String(length=40), nullable=False),
@@ -101,7 +100,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('role_grants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grants_user_id'))
         batch_op.drop_index(batch_op.f('ix_role_grants_tenant_id'))
