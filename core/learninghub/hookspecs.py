@@ -57,9 +57,3 @@ def learninghub_domain_event(request, event) -> None:
 def learninghub_readiness_checks(request) -> list:
     """Return ``(name, callable)`` pairs; each callable raises when the plugin is not
     ready. Shown per check by ``/readyz``."""
-
-
-@hookspec
-def learninghub_tenant_created(request, tenant) -> None:
-    """A tenant was created (inside the creating transaction; ``tenant`` is the ORM
-    object)."""
