@@ -25,6 +25,9 @@ def configure(settings: dict[str, Any], *, engine=None, extra_plugins: Iterable[
     from .plugins import PluginRegistry
 
     settings = collect_settings(settings, environ=environ)
+    # serialization failures and deadlocks (marked retryable by zope.sqlalchemy) are
+    # retried with a fresh request and transaction
+    settings.setdefault("retry.attempts", 3)
     configure_logging(settings)
     config = Configurator(settings=settings)
     plugins = PluginRegistry()

@@ -196,3 +196,16 @@ def test_upgrade_steps_run_in_order(fake, db):
         object.__setattr__(original, "installer", None)
     assert ran == ["1.1.0", "1.2.0"]
     assert record.installed_version == "1.2.0"
+
+
+def test_retryable_errors_are_retried(fake, db):
+    registry, app = fake
+    make_tenant(registry, db, "flaky", ["alpha"])
+    lhfake_alpha.FLAKY["left"] = 2
+    r = get(app, "flaky", "/alpha/flaky")
+    assert r.status_int == 200 and r.text == "stable"
+    assert len([x for x in lhfake_alpha.RECORDED if x[0] == "attempt"]) == 3
+    lhfake_alpha.RECORDED.clear()
+    lhfake_alpha.FLAKY["left"] = 5
+    assert get(app, "flaky", "/alpha/flaky").status_int == 500
+    assert len([x for x in lhfake_alpha.RECORDED if x[0] == "attempt"]) == 3

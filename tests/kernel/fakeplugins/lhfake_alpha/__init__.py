@@ -77,7 +77,23 @@ def emit(request):
     return Response("ok")
 
 
+FLAKY = {"left": 0}
+
+
+def flaky(request):
+    """Fails with a retryable error while FLAKY["left"] > 0 (like a deadlock)."""
+    from transaction.interfaces import TransientError
+
+    RECORDED.append(("attempt", request.registry.settings["retry.attempts"], None))
+    if FLAKY["left"] > 0:
+        FLAKY["left"] -= 1
+        raise TransientError("serialization failure")
+    return Response("stable")
+
+
 def includeme(config):
+    config.add_route("alpha.flaky", "/alpha/flaky")
+    config.add_view(flaky, route_name="alpha.flaky")
     config.add_route("alpha.ping", "/alpha/ping")
     config.add_view(ping, route_name="alpha.ping")
     config.add_route("alpha.emit", "/alpha/emit")
