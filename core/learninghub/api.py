@@ -120,7 +120,10 @@ def paginate(session, stmt, sort_col, id_col, page: PageQuery, *, descending: bo
             try:
                 id_value = uuid.UUID(str(id_value))
             except ValueError:
-                raise ProblemError(400, "Invalid cursor", "the cursor is malformed") from None
+                raise ProblemError(400, "Invalid cursor", "the cursor is malformed",
+                                   errors=[{"path": ["query", "cursor"],
+                                            "message": "invalid cursor",
+                                            "type": "value_error"}]) from None
         if descending:
             stmt = stmt.where(sa.tuple_(sort_col, id_col) < sa.tuple_(
                 sa.literal(sort_value, sort_col.type), sa.literal(id_value, id_col.type)))
@@ -202,8 +205,14 @@ def _render(endpoint: Endpoint, result: Any, request) -> Response:
         payload = result.model_dump_json(by_alias=True)
     else:
         payload = json.dumps(result, default=str)
-    return Response(payload, status=endpoint.status, content_type="application/json",
-                    charset="utf-8")
+    response = Response(payload, status=endpoint.status, content_type="application/json",
+                        charset="utf-8")
+    # headers a view set on request.response (e.g. Location on 201) are kept
+    if "response" in request.__dict__:
+        for key, value in request.response.headers.items():
+            if key.lower() not in ("content-type", "content-length"):
+                response.headers[key] = value
+    return response
 
 
 def add_api_view(config, view: Callable[..., Any], route_name: str, path: str,

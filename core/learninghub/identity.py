@@ -6,8 +6,9 @@
 * Roles are granted tenant-wide (``resource_type`` empty) or on one resource
   (``resource_type="course", resource_id=...``). A context object that declares
   ``__lh_resource__ = ("course", "<id>")`` makes resource roles count.
-* Pages authenticate with a signed session cookie; the API with
-  ``Authorization: Bearer <JWT>`` only (so API calls need no CSRF token). A token of
+* Pages authenticate with a signed session cookie (or a bearer token, which is not
+  ambient and so needs no CSRF protection); the API (``/api/...``) with
+  ``Authorization: Bearer <JWT>`` only, so API calls need no CSRF token. A token of
   one tenant is refused on every other tenant.
 """
 

@@ -427,7 +427,12 @@ class TenantPlugins:
 
 
 def includeme(config) -> None:
-    config.add_view_deriver(plugin_enabled_view_deriver, name="learninghub_plugin_enabled")
+    from pyramid.viewderivers import INGRESS
+
+    # outermost, before permission and CSRF checks: a disabled plugin's views answer
+    # 404 to everyone, never 403 or 400
+    config.add_view_deriver(plugin_enabled_view_deriver, name="learninghub_plugin_enabled",
+                            under=INGRESS, over="secured_view")
 
     def hooks(request) -> HookRelay:
         tenant = request.tenant

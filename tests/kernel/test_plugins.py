@@ -102,6 +102,20 @@ def test_view_answers_only_where_enabled(fake, db):
     assert get(app, "without", "/alpha/ping").status_int == 404
 
 
+def test_disabled_plugin_is_404_before_permission_and_csrf_checks(fake, db):
+    registry, app = fake
+    make_tenant(registry, db, "on", ["alpha"])
+    make_tenant(registry, db, "off", [])
+    assert get(app, "off", "/alpha/secret").status_int == 404
+    assert get(app, "on", "/alpha/secret").status_int == 403  # anonymous, enabled
+    off = app.post("/alpha/form", extra_environ={"HTTP_HOST": "off.learninghub.test"},
+                   expect_errors=True)
+    on = app.post("/alpha/form", extra_environ={"HTTP_HOST": "on.learninghub.test"},
+                  expect_errors=True)
+    assert off.status_int == 404
+    assert on.status_int == 400  # CSRF token missing
+
+
 def test_enabling_pulls_requirements_and_disabling_a_requirement_is_refused(fake, db):
     from learninghub.db import bind_tenant
 

@@ -92,6 +92,12 @@ def flaky(request):
 
 
 def includeme(config):
+    config.add_route("alpha.secret", "/alpha/secret")
+    config.add_view(lambda request: Response("secret"), route_name="alpha.secret",
+                    permission=Permission.PING)
+    config.add_route("alpha.form", "/alpha/form")
+    config.add_view(lambda request: Response("posted"), route_name="alpha.form",
+                    request_method="POST")
     config.add_route("alpha.flaky", "/alpha/flaky")
     config.add_view(flaky, route_name="alpha.flaky")
     config.add_route("alpha.ping", "/alpha/ping")

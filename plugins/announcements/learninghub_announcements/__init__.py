@@ -1,0 +1,49 @@
+"""Learning Hub plugin: tenant-wide announcements.
+
+Admins and instructors write announcements (drafts, then published, then maybe
+archived); every signed-in user with the ``view`` permission reads the published
+ones on ``/announcements`` and through ``/api/v1/announcements``. Publishing emits
+``announcements.announcement.published`` and, when the tenant's
+``email_on_publish`` setting is on, emails every active user from a task.
+"""
+
+from __future__ import annotations
+
+from learninghub.hookspecs import hookimpl
+from learninghub.manifest import PluginManifest
+from learninghub.web import NavItem
+
+from . import models, tasks  # noqa: F401  (register the tables and the email task)
+from .installer import AnnouncementsInstaller
+from .permissions import DEFAULT_GRANTS, AnnouncementPermission
+from .settings import AnnouncementsSettings
+
+__version__ = "0.1.0"
+
+manifest = PluginManifest(
+    name="announcements",
+    version=__version__,
+    title="Announcements",
+    description="Tenant-wide announcements by admins and instructors, emailed on publish.",
+    settings=AnnouncementsSettings,
+    permissions=AnnouncementPermission,
+    default_grants=DEFAULT_GRANTS,
+    migrations="learninghub_announcements:migrations/versions",
+    installer=AnnouncementsInstaller(),
+)
+
+
+def includeme(config) -> None:
+    config.add_route("announcements.page.list", "/announcements")
+    config.add_route("announcements.page.detail", "/announcements/{id}")
+    config.scan(".api")
+    config.scan(".views")
+
+
+@hookimpl
+def learninghub_nav_items(request) -> list[NavItem]:
+    if request.identity is None or not request.has_permission(AnnouncementPermission.VIEW):
+        return []
+    return [
+        NavItem(order=50, title="Announcements", url=request.route_path("announcements.page.list"))
+    ]

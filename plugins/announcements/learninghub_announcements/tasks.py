@@ -1,0 +1,82 @@
+"""Background tasks of the announcements plugin."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from email.message import EmailMessage
+from email.utils import formataddr
+
+import sqlalchemy as sa
+from pyramid.renderers import render
+
+from learninghub.db import utcnow
+from learninghub.identity import User
+from learninghub.interfaces import IMailer
+from learninghub.tasks import task
+
+from . import services
+from .models import Announcement
+
+log = logging.getLogger(__name__)
+
+
+@task(services.EMAIL_TASK, max_retries=5)
+def send_announcement_email(request, announcement_id: str) -> None:
+    """Email a published announcement to every active user of the tenant, once.
+
+    The row is locked (``FOR UPDATE`` on PostgreSQL) so that two runs of the same
+    task cannot both send; ``emailed_at`` is set in the task's transaction, so a
+    run that committed makes every later run a no-op. A run that fails half-way
+    aborts and is retried from the start: recipients served before the failure may
+    get the announcement twice (at-least-once), never zero times."""
+    if not request.plugin_settings(services.PLUGIN).email_on_publish:
+        log.info("announcement %s not emailed: email_on_publish is off", announcement_id)
+        return
+    try:
+        key = uuid.UUID(announcement_id)
+    except ValueError:
+        log.warning("announcement email task got a malformed id %r", announcement_id)
+        return
+    announcement = request.db.scalar(
+        sa.select(Announcement).where(Announcement.id == key).with_for_update()
+    )
+    if announcement is None or not announcement.is_published:
+        log.info("announcement %s not emailed: gone or no longer published", key)
+        return
+    if announcement.emailed_at is not None:
+        log.info("announcement %s was already emailed at %s", key, announcement.emailed_at)
+        return
+    mailer = request.find_service(IMailer)
+    recipients = request.db.scalars(
+        sa.select(User).where(User.status == "active").order_by(User.email)
+    )
+    sent = 0
+    for user in recipients:
+        mailer.send_immediately(announcement_message(request, announcement, user))
+        sent += 1
+    announcement.emailed_at = utcnow()
+    log.info("announcement %s emailed to %d users", key, sent)
+
+
+def announcement_message(request, announcement: Announcement, user: User) -> EmailMessage:
+    """One message per recipient (addresses are never disclosed to each other)."""
+    tenant = request.tenant
+    url = services.page_url(request, announcement)
+    message = EmailMessage()
+    message["Subject"] = f"[{tenant.name}] {announcement.title}"
+    message["To"] = formataddr((user.display_name, user.email))
+    text = services.body_text(announcement)
+    message.set_content(f"{announcement.title}\n\n{text}\n\nRead it online: {url}\n")
+    html = render(
+        "learninghub_announcements:templates/email.jinja2",
+        {
+            "tenant": tenant,
+            "announcement": announcement,
+            "url": url,
+            "body": services.body_markup(announcement),
+        },
+        request=request,
+    )
+    message.add_alternative(html, subtype="html")
+    return message

@@ -1,0 +1,137 @@
+"""Fixtures of the announcements tests (the kernel's pytest plugin brings the rest)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from pyramid.interfaces import ISecurityPolicy
+from webob import Request
+
+from learninghub.db import bind_tenant, system_session, utcnow
+from learninghub.hookspecs import hookimpl
+from learninghub.plugins import TenantPlugins
+from learninghub_announcements.models import Announcement
+
+PLUGIN = "announcements"
+
+
+def session_cookie(registry, tenant, user) -> str:
+    """The ``Cookie`` header of a signed-in page session, as the kernel's security
+    policy would set it at sign-in (userid ``<tenant>:<user>:<stamp>``)."""
+    policy = registry.getUtility(ISecurityPolicy)
+    request = Request.blank("/", base_url=f"http://{tenant.host}")
+    headers = policy.cookie.remember(request, f"{tenant.id}:{user.id}:{user.security_stamp}")
+    return headers[0][1].split(";", 1)[0]
+
+
+@pytest.fixture
+def cookie_for(registry):
+    """``cookie_for(tenant, user)``: the session ``Cookie`` header value."""
+    return lambda tenant, user: session_cookie(registry, tenant, user)
+
+
+@pytest.fixture
+def page_client(client, registry):
+    """``page_client(tenant, user=None)``: a client signed in with the session cookie."""
+
+    def make(tenant, user=None):
+        c = client(tenant)
+        if user is not None:
+            c.headers["Cookie"] = session_cookie(registry, tenant, user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def plugin_admin(registry, db):
+    """Change the plugin's enablement or settings for a tenant, as an operator would."""
+
+    class Admin:
+        def _run(self, tenant, action):
+            bind_tenant(db, tenant.id)
+            try:
+                action(TenantPlugins(registry, db, tenant.orm))
+            finally:
+                system_session(db)
+                registry["tenancy.resolver"].invalidate()
+
+        def settings(self, tenant, **values):
+            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
+
+        def disable(self, tenant):
+            self._run(tenant, lambda m: m.disable(PLUGIN))
+
+    return Admin()
+
+
+@pytest.fixture
+def make_announcement(db):
+    """Insert an announcement directly (set-up for tests that are not about creating)."""
+
+    def make(
+        tenant,
+        author=None,
+        status="published",
+        title=None,
+        body="<p>Hello</p>",
+        published_at=None,
+        emailed_at=None,
+    ):
+        now = utcnow()
+        if status == "published" and published_at is None:
+            published_at = now
+        a = Announcement(
+            id=uuid.uuid4(),
+            tenant_id=tenant.id,
+            title=title or f"News {uuid.uuid4().hex[:6]}",
+            body=body,
+            status=status,
+            author_id=author.id if author else None,
+            created_at=now - timedelta(minutes=1),
+            updated_at=now,
+            published_at=published_at,
+            emailed_at=emailed_at,
+        )
+        db.add(a)
+        db.flush()
+        return a
+
+    return make
+
+
+class EventRecorder:
+    """A hook implementation registered for one test: records delivered events and
+    the state of the transaction at delivery time."""
+
+    def __init__(self):
+        self.events = []
+        self.statuses = []
+
+    @hookimpl
+    def learninghub_domain_event(self, request, event):
+        self.events.append(event)
+        self.statuses.append(request.tm.get().status)
+
+
+@pytest.fixture
+def events(registry):
+    recorder = EventRecorder()
+    pm = registry["plugins"].pm
+    pm.register(recorder, name="announcements-test-recorder")
+    try:
+        yield recorder
+    finally:
+        pm.unregister(name="announcements-test-recorder")
+
+
+@pytest.fixture
+def dispatched(monkeypatch):
+    """Task messages handed to the back end (instead of running them)."""
+    import learninghub.tasks
+
+    messages = []
+    monkeypatch.setattr(learninghub.tasks, "dispatch", lambda registry, m: messages.append(m))
+    return messages
