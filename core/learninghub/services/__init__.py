@@ -7,7 +7,14 @@ them with pyramid_services.
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from learninghub.errors import ConfigurationError
+
+T = TypeVar("T")
 
 
 def tenant_segment(tenant_id: uuid.UUID | str) -> str:
@@ -25,3 +32,33 @@ def tenant_segment(tenant_id: uuid.UUID | str) -> str:
         return str(uuid.UUID(tenant_id))
     except ValueError:
         raise ValueError(f"tenant_id must be a UUID, got {tenant_id!r}") from None
+
+
+def directory_backend(settings: dict[str, Any], backend_key: str, expected: str,
+                      path_key: str, default_path: str, cls: Callable[[str], T]) -> T:
+    """Build a directory-based back end (``cls(path)``), naming the key on errors."""
+    backend = settings.get(backend_key) or expected
+    if backend != expected:
+        raise ConfigurationError(backend_key, f"must be {expected!r}, got {backend!r}")
+    path = settings.get(path_key) or default_path
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigurationError(path_key, "must be a directory path")
+    try:
+        return cls(path)
+    except OSError as exc:
+        raise ConfigurationError(path_key, f"cannot create {path!r}: {exc}") from exc
+
+
+def url_backend(settings: dict[str, Any], key: str, memory: Callable[[], T],
+                redis: Callable[[str], T]) -> T:
+    """Build a back end chosen by the scheme of a URL setting: ``memory://`` or Redis."""
+    url = settings.get(key) or "memory://"
+    scheme = str(url).partition("://")[0]
+    if scheme == "memory":
+        return memory()
+    if scheme in ("redis", "rediss", "unix"):
+        try:
+            return redis(url)
+        except ValueError as exc:
+            raise ConfigurationError(key, str(exc)) from exc
+    raise ConfigurationError(key, f"must be memory:// or redis://..., got {url!r}")

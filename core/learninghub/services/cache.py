@@ -16,9 +16,8 @@ from typing import Any
 import redis
 from zope.interface import implementer
 
-from learninghub.errors import ConfigurationError
 from learninghub.interfaces import ICache
-from learninghub.services import tenant_segment
+from learninghub.services import tenant_segment, url_backend
 
 TenantId = uuid.UUID | str | None
 
@@ -188,13 +187,4 @@ class RedisCache:
 
 def factory(settings: dict[str, Any]) -> MemoryCache | RedisCache:
     """Build the cache from ``cache.url``: ``memory://`` or ``redis://...``."""
-    url = settings.get("cache.url") or "memory://"
-    scheme = str(url).partition("://")[0]
-    if scheme == "memory":
-        return MemoryCache()
-    if scheme in ("redis", "rediss", "unix"):
-        try:
-            return RedisCache(url)
-        except ValueError as exc:
-            raise ConfigurationError("cache.url", str(exc)) from exc
-    raise ConfigurationError("cache.url", f"must be memory:// or redis://..., got {url!r}")
+    return url_backend(settings, "cache.url", MemoryCache, RedisCache)

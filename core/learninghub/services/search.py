@@ -26,9 +26,8 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from zope.interface import implementer
 
-from learninghub.errors import ConfigurationError
 from learninghub.interfaces import ISearchIndex
-from learninghub.services import tenant_segment
+from learninghub.services import directory_backend, tenant_segment
 
 log = logging.getLogger(__name__)
 
@@ -292,13 +291,5 @@ def _is_null(query: Query) -> bool:
 def factory(settings: dict[str, Any]) -> WhooshSearchIndex:
     """Build the index from ``search.path`` (directory, default ``var/search``);
     ``search.backend`` must be ``whoosh``."""
-    backend = settings.get("search.backend") or "whoosh"
-    if backend != "whoosh":
-        raise ConfigurationError("search.backend", f"must be 'whoosh', got {backend!r}")
-    path = settings.get("search.path") or "var/search"
-    if not isinstance(path, (str, os.PathLike)):
-        raise ConfigurationError("search.path", "must be a directory path")
-    try:
-        return WhooshSearchIndex(path)
-    except OSError as exc:
-        raise ConfigurationError("search.path", f"cannot create {path!r}: {exc}") from exc
+    return directory_backend(settings, "search.backend", "whoosh", "search.path",
+                             "var/search", WhooshSearchIndex)

@@ -12,9 +12,9 @@ from typing import IO, Any, BinaryIO
 
 from zope.interface import implementer
 
-from learninghub.errors import ConfigurationError, InvalidStorageKey
+from learninghub.errors import InvalidStorageKey
 from learninghub.interfaces import IFileStorage
-from learninghub.services import tenant_segment
+from learninghub.services import directory_backend, tenant_segment
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
 # Temporary files start with a dot: no valid key can name them, list() skips them.
@@ -246,13 +246,5 @@ def _is_regular_stat(st: os.stat_result) -> bool:
 def factory(settings: dict[str, Any]) -> LocalFileStorage:
     """Build the storage from ``storage.path`` (directory, default ``var/files``);
     ``storage.backend`` must be ``local``."""
-    backend = settings.get("storage.backend") or "local"
-    if backend != "local":
-        raise ConfigurationError("storage.backend", f"must be 'local', got {backend!r}")
-    path = settings.get("storage.path") or "var/files"
-    if not isinstance(path, (str, os.PathLike)):
-        raise ConfigurationError("storage.path", "must be a directory path")
-    try:
-        return LocalFileStorage(path)
-    except OSError as exc:
-        raise ConfigurationError("storage.path", f"cannot create {path!r}: {exc}") from exc
+    return directory_backend(settings, "storage.backend", "local", "storage.path",
+                             "var/files", LocalFileStorage)

@@ -16,9 +16,8 @@ from typing import Any
 import redis
 from zope.interface import implementer
 
-from learninghub.errors import ConfigurationError
 from learninghub.interfaces import IEventTransport
-from learninghub.services import tenant_segment
+from learninghub.services import tenant_segment, url_backend
 
 log = logging.getLogger(__name__)
 
@@ -225,13 +224,4 @@ class RedisTransport:
 
 def factory(settings: dict[str, Any]) -> InProcessTransport | RedisTransport:
     """Build the transport from ``events.url``: ``memory://`` or ``redis://...``."""
-    url = settings.get("events.url") or "memory://"
-    scheme = str(url).partition("://")[0]
-    if scheme == "memory":
-        return InProcessTransport()
-    if scheme in ("redis", "rediss", "unix"):
-        try:
-            return RedisTransport(url)
-        except ValueError as exc:
-            raise ConfigurationError("events.url", str(exc)) from exc
-    raise ConfigurationError("events.url", f"must be memory:// or redis://..., got {url!r}")
+    return url_backend(settings, "events.url", InProcessTransport, RedisTransport)
