@@ -231,6 +231,8 @@ def add_api_view(config, view: Callable[..., Any], route_name: str, path: str,
     endpoints.append(endpoint)
 
     def api_view_callable(context, request):
+        if request.tenant is None:
+            raise ProblemError(404, "Not found", "no tenant answers on this host")
         if endpoint.authenticated and request.identity is None:
             raise ProblemError(401, "Unauthorized", "sign in: send Authorization: Bearer "
                                "<token> (POST /api/v1/auth/token)",

@@ -217,8 +217,8 @@ def _check_coherence(settings: dict[str, Any]) -> None:
     if settings["tasks.backend"] == "celery" and not settings["celery.broker_url"]:
         raise ConfigurationError("celery.broker_url", "required when tasks.backend = celery")
     for key in ("cache.url", "events.url"):
-        if not settings[key].startswith(("memory://", "redis://", "rediss://")):
-            raise ConfigurationError(key, "expected memory:// or redis://")
+        if not settings[key].startswith(("memory://", "redis://", "rediss://", "unix://")):
+            raise ConfigurationError(key, "expected memory://, redis://, rediss:// or unix://")
 
 
 def settings_doc_markdown() -> str:

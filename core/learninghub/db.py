@@ -105,8 +105,14 @@ def tenant_scoped_tables(md: sa.MetaData | None = None) -> list[sa.Table]:
 
 
 def bind_tenant(session: orm.Session, tenant_id: uuid.UUID | None) -> None:
-    """Bind ``session`` to a tenant (None leaves it unbound: tenant queries raise)."""
+    """Bind ``session`` to a tenant (None leaves it unbound: tenant queries raise).
+
+    When the session already has a transaction on PostgreSQL with RLS on, the
+    transaction's ``learninghub.tenant_id`` follows at once."""
     session.info["tenant_id"] = tenant_id
+    if session.info.get("rls") and session.in_transaction():
+        for connection in _session_connections(session):
+            _apply_rls(connection, tenant_id)
 
 
 def system_session(session: orm.Session) -> orm.Session:
@@ -193,15 +199,26 @@ def _stamp_tenant(session: orm.Session, flush_context, instances) -> None:
                 f"tenant {tenant_id}")
 
 
-@event.listens_for(orm.Session, "after_begin")
-def _set_rls_tenant(session: orm.Session, transaction, connection) -> None:
-    if connection.dialect.name != "postgresql" or not session.info.get("rls"):
+def _session_connections(session: orm.Session) -> list:
+    transaction = session.get_transaction()
+    if transaction is None:
+        return []
+    return [conn for conn, *_ in transaction._connections.values()]
+
+
+def _apply_rls(connection, tenant_id) -> None:
+    if connection.dialect.name != "postgresql":
         return
-    tenant_id = session.info.get("tenant_id")
     value = "" if tenant_id in (None, SYSTEM) else str(tenant_id)
     connection.exec_driver_sql(
         "SELECT set_config(%(name)s, %(value)s, true)", {"name": RLS_SETTING, "value": value}
     )
+
+
+@event.listens_for(orm.Session, "after_begin")
+def _set_rls_tenant(session: orm.Session, transaction, connection) -> None:
+    if session.info.get("rls"):
+        _apply_rls(connection, session.info.get("tenant_id"))
 
 
 # --------------------------------------------------------------------------- engines

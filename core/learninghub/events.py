@@ -4,8 +4,9 @@
 request's transaction commits, the kernel calls the ``learninghub_domain_event``
 hook for the tenant's enabled plugins. A rolled-back request emits nothing.
 
-:func:`after_commit` is the one primitive under events, task enqueueing and mail:
-callbacks run in order after a successful commit; a callback added while the
+:func:`after_commit` is the primitive under events and task enqueueing (the mailer
+joins the transaction with its own after-commit hook): callbacks run in order after
+a successful commit; a callback added while the
 queue drains (an event handler enqueueing a task) runs in the same drain; outside
 a transaction the callback runs at once.
 """

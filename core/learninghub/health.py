@@ -39,7 +39,12 @@ def _checks(request):
                 conn.ensure_connection(max_retries=1, timeout=2)
 
         checks.append(("broker", broker))
-    for result in request.hooks.learninghub_readiness_checks(request=request):
+    # readiness is per process, not per tenant: ask every loaded plugin
+    from .plugins import HookRelay
+
+    plugins = registry["plugins"]
+    every_plugin = HookRelay(plugins, frozenset(plugins.plugins))
+    for result in every_plugin.learninghub_readiness_checks(request=request):
         checks.extend(result)
     return checks
 

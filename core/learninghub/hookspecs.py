@@ -15,7 +15,9 @@ Rules:
   instead, so a broken provider falls back to the next one (ultimately the kernel's
   default, registered ``trylast``).
 * Hook implementations take keyword arguments only, and may accept a subset of the
-  spec's arguments (pluggy rule).
+  spec's arguments (pluggy rule). ``request.hooks`` does not run pluggy hook
+  wrappers (``hookwrapper=True`` / ``wrapper=True``); use them only on hooks called
+  through ``pm.hook``.
 """
 
 from __future__ import annotations
@@ -36,12 +38,6 @@ def learninghub_addhooks(pluginmanager: pluggy.PluginManager) -> None:
 def learninghub_nav_items(request) -> list:
     """Return navigation entries (:class:`learninghub.web.NavItem`) for the request's
     user. Entries of plugins not enabled for the tenant never appear."""
-
-
-@hookspec
-def learninghub_dashboard_widgets(request) -> list:
-    """Return learner dashboard widgets as ``(order, html)`` tuples (rendered,
-    autoescaped markup from a template)."""
 
 
 @hookspec

@@ -192,7 +192,11 @@ class SecurityPolicy:
         """The signed-in user, computed once per request (Pyramid does not cache it)."""
         cache = request.__dict__
         if "_lh_identity" not in cache:
-            cache["_lh_identity"] = self._identity(request)
+            user = cache["_lh_identity"] = self._identity(request)
+            if user is not None:
+                from .observability import bind_log_context
+
+                bind_log_context(user=str(user.id))
         return cache["_lh_identity"]
 
     def _identity(self, request) -> User | None:

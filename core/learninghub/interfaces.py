@@ -18,7 +18,7 @@ Rules shared by all services:
 
 from __future__ import annotations
 
-from zope.interface import Attribute, Interface
+from zope.interface import Interface
 
 
 class IFileStorage(Interface):
@@ -145,22 +145,3 @@ class IEventTransport(Interface):
 
     def ping():
         """Raise when the transport cannot be reached (readiness check)."""
-
-
-class IPluginInstaller(Interface):
-    """Install, upgrade, uninstall and purge a plugin for one tenant.
-
-    Each method receives an :class:`learninghub.plugins.InstallContext` (tenant,
-    db session, settings, registry). Methods run inside the caller's transaction.
-    """
-
-    version = Attribute("The plugin version this installer brings the tenant to.")
-
-    def install(context):
-        """Create the plugin's initial data for the tenant (idempotent)."""
-
-    def uninstall(context):
-        """Disable the plugin for the tenant, keeping its data."""
-
-    def purge(context):
-        """Delete every row and file the plugin holds for the tenant."""

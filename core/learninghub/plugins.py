@@ -219,6 +219,8 @@ class HookRelay:
             for impl in reversed(hook.get_hookimpls()):  # pluggy calls LIFO
                 if not self._allowed(impl.plugin_name):
                     continue
+                if impl.hookwrapper or impl.wrapper:
+                    continue  # wrappers are not supported by request.hooks (documented)
                 args = [kwargs[a] for a in impl.argnames]
                 try:
                     result = impl.function(*args)
@@ -364,7 +366,9 @@ class TenantPlugins:
             raise PluginError(f"plugin {plugin.name!r} has no settings")
         data = dict(self.plugins.instance_defaults.get(plugin.name, {}))
         data.update(given)
-        return model.model_validate(data).model_dump(mode="json")
+        validated = model.model_validate(data).model_dump(mode="json")
+        # store only what the tenant chose: later changes of instance defaults still apply
+        return {key: validated[key] for key in given}
 
     def _dependents(self, name: str) -> list[str]:
         enabled = {r.plugin for r in self.records().values() if r.enabled}

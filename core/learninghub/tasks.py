@@ -149,9 +149,14 @@ def run_task(registry, name: str, tenant_id: str, kwargs: dict[str, Any], *,
     if plugin is not None and not tenant.is_enabled(plugin):
         log.info("task %s skipped: plugin %s disabled for tenant %s", name, plugin, tenant.slug)
         return "skipped"
+    from .observability import bind_log_context
+
     tm = transaction.TransactionManager(explicit=True)
     request = make_tenant_request(registry, tenant, tm)
     request.request_id = request_id or uuid.uuid4().hex
+    bind_log_context(request_id=request.request_id, tenant=tenant.slug, task=name,
+                     plugin=plugin)
+    metrics = registry.get("metrics")
     tm.begin()
     try:
         definition.func(request, **kwargs)
@@ -159,10 +164,14 @@ def run_task(registry, name: str, tenant_id: str, kwargs: dict[str, Any], *,
     except Exception:
         tm.abort()
         log.exception("task %s failed for tenant %s", name, tenant.slug)
+        if metrics is not None:
+            metrics.tasks.labels(name, "failed").inc()
         raise
     finally:
         if "db" in request.__dict__:
             request.db.close()
+    if metrics is not None:
+        metrics.tasks.labels(name, "done").inc()
     return "done"
 
 

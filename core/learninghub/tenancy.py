@@ -109,11 +109,16 @@ def normalize_host(host: str | None) -> str:
 
 
 def load_tenant_info(session: orm.Session, tenant: Tenant) -> TenantInfo:
-    rows = session.execute(
-        sa.select(TenantPlugin.plugin, TenantPlugin.enabled, TenantPlugin.settings)
-        .where(TenantPlugin.tenant_id == tenant.id)
-        .execution_options(skip_tenant_filter=True)
-    ).all()
+    from .db import bind_tenant, current_tenant_id
+
+    previous = current_tenant_id(session)
+    bind_tenant(session, tenant.id)  # also what PostgreSQL RLS needs to show the rows
+    try:
+        rows = session.execute(
+            sa.select(TenantPlugin.plugin, TenantPlugin.enabled, TenantPlugin.settings)
+        ).all()
+    finally:
+        bind_tenant(session, previous)
     return TenantInfo(
         id=tenant.id, slug=tenant.slug, name=tenant.name, status=tenant.status,
         theme=tenant.theme, branding=dict(tenant.branding or {}),
@@ -139,7 +144,9 @@ class TenantResolver:
     def _session(self) -> orm.Session:
         factory = self.registry["db.session_factory"]
         conn = self.registry.get("db.test_connection")
-        return factory(bind=conn) if conn is not None else factory()
+        session = factory(bind=conn) if conn is not None else factory()
+        session.info["rls"] = self.registry.settings.get("db.rls", False)
+        return session
 
     def _cached(self, key: tuple[str, str], loader) -> TenantInfo | None:
         now = time.monotonic()
@@ -202,8 +209,13 @@ class TenantResolver:
 
 
 def request_tenant(request) -> TenantInfo | None:
+    from .observability import bind_log_context
+
     resolver: TenantResolver = request.registry["tenancy.resolver"]
-    return resolver.by_host(request.host)
+    tenant = resolver.by_host(request.host)
+    if tenant is not None:
+        bind_log_context(tenant=tenant.slug)
+    return tenant
 
 
 def includeme(config) -> None:

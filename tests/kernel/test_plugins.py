@@ -223,3 +223,18 @@ def test_retryable_errors_are_retried(fake, db):
     lhfake_alpha.FLAKY["left"] = 5
     assert get(app, "flaky", "/alpha/flaky").status_int == 500
     assert len([x for x in lhfake_alpha.RECORDED if x[0] == "attempt"]) == 3
+
+
+def test_tenant_stores_only_its_own_setting_choices(registry, db, tenant_factory):
+    from learninghub.db import bind_tenant
+    from learninghub.tenancy import TenantPlugin
+
+    t = tenant_factory(plugins=[])
+    bind_tenant(db, t.id)
+    TenantPlugins(registry, db, t.orm).enable("announcements",
+                                              settings={"email_on_publish": False})
+    record = db.query(TenantPlugin).filter_by(plugin="announcements").one()
+    assert record.settings == {"email_on_publish": False}  # max_body_chars follows defaults
+    with pytest.raises(Exception):
+        TenantPlugins(registry, db, t.orm).enable("announcements",
+                                                  settings={"max_body_chars": 1})

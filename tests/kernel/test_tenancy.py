@@ -123,3 +123,8 @@ def test_unbound_session_refuses_tenant_scoped_queries(registry, db_connection):
     with pytest.raises(TenantNotBound):
         session.flush()
     session.close()
+
+
+def test_api_on_unknown_host_is_404_not_401(client):
+    r = client(None, host="nobody.example.com").get("/api/v1/me")
+    assert r.status_int == 404
