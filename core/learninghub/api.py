@@ -158,6 +158,15 @@ class Endpoint:
     summary: str = ""
     tags: list[str] = field(default_factory=list)
     authenticated: bool = False
+    _adapter: Any = None
+
+    def adapter(self):
+        """The response model's TypeAdapter, built once (they are costly to build)."""
+        if self._adapter is None:
+            from pydantic import TypeAdapter
+
+            self._adapter = TypeAdapter(self.response)
+        return self._adapter
 
 
 def _parse_body(request, model: type[BaseModel]) -> BaseModel:
@@ -198,9 +207,7 @@ def _render(endpoint: Endpoint, result: Any, request) -> Response:
     if endpoint.status == 204 or result is None:
         return Response(status=204)
     if endpoint.response is not None and not isinstance(result, BaseModel):
-        from pydantic import TypeAdapter
-
-        result = TypeAdapter(endpoint.response).validate_python(result, from_attributes=True)
+        result = endpoint.adapter().validate_python(result, from_attributes=True)
     if isinstance(result, BaseModel):
         payload = result.model_dump_json(by_alias=True)
     else:
