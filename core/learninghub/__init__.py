@@ -8,11 +8,16 @@ subsystems included, then every loaded plugin's ``includeme`` in dependency orde
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
 __version__ = "0.1.0"
+
+# Pyramid 2.x still imports pkg_resources; recent setuptools warn about it on every
+# start. Silence that one message only.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 
 def configure(settings: dict[str, Any], *, engine=None, extra_plugins: Iterable[ModuleType] = (),

@@ -66,3 +66,37 @@ def test_invalid_token_body(tenant, client):
     assert r.status_int == 400
     r = c.post("/api/v1/auth/token", "email=a", headers={"Content-Type": "text/plain"})
     assert r.status_int == 415
+
+
+def test_oversized_body_is_413(tenant, client):
+    big = {"email": "a@b.example", "password": "x" * (1_100_000)}
+    r = client(tenant).post_json("/api/v1/auth/token", big)
+    assert r.status_int == 413
+    assert r.content_type == "application/problem+json"
+
+
+def test_resource_roles_count_only_on_their_resource(tenant, user_factory, registry, db):
+    """A role granted on one resource (course X) applies in that resource's context
+    only; tenant-wide roles apply everywhere."""
+    from learninghub.db import bind_tenant
+    from learninghub.identity import effective_permissions, grant_role, user_roles
+    from learninghub.tasks import make_tenant_request
+
+    user = user_factory(tenant, "learner")
+    bind_tenant(db, tenant.id)
+    grant_role(db, user, "instructor", "course", "course-x")
+    db.flush()
+
+    class Course:
+        def __init__(self, cid):
+            self.__lh_resource__ = ("course", cid)
+
+    request = make_tenant_request(registry, registry["tenancy.resolver"].by_id(tenant.id),
+                                  None)
+    request.__dict__["db"] = db
+    request.__dict__["_lh_identity"] = user
+    assert user_roles(request) == {"learner"}
+    assert user_roles(request, Course("course-x")) == {"learner", "instructor"}
+    assert user_roles(request, Course("course-y")) == {"learner"}
+    assert "tenant:users:view" in effective_permissions(request, Course("course-x"))
+    assert "tenant:users:view" not in effective_permissions(request, Course("course-y"))

@@ -235,6 +235,8 @@ def test_tenant_stores_only_its_own_setting_choices(registry, db, tenant_factory
                                               settings={"email_on_publish": False})
     record = db.query(TenantPlugin).filter_by(plugin="announcements").one()
     assert record.settings == {"email_on_publish": False}  # max_body_chars follows defaults
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
         TenantPlugins(registry, db, t.orm).enable("announcements",
                                                   settings={"max_body_chars": 1})
