@@ -1,7 +1,7 @@
 """WSGI entry point for waitress (or any WSGI server).
 
-    waitress-serve --listen 0.0.0.0:6543 --threads 8 entrypoints.web:app
-    LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
+waitress-serve --listen 0.0.0.0:6543 --threads 8 entrypoints.web:app
+LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
 """
 
 import os

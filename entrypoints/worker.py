@@ -1,8 +1,8 @@
 """Celery worker and beat entry point.
 
-    celery -A entrypoints.worker worker --loglevel=INFO -Q default
-    celery -A entrypoints.worker beat
-    LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
+celery -A entrypoints.worker worker --loglevel=INFO -Q default
+celery -A entrypoints.worker beat
+LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
 """
 
 import os

@@ -4,7 +4,7 @@
 #   scripts/test.sh [PYTEST ARGS...]
 #
 # 1. set-up with the test extras and the system packages (scripts/setup.sh),
-# 2. ruff check .
+# 2. ruff check . and ruff format --check .
 # 3. the whole pytest suite on SQLite (LEARNINGHUB_TEST_* unset for that run),
 # 4. again on PostgreSQL + Redis when LEARNINGHUB_TEST_DATABASE_URL is set
 #    (with LEARNINGHUB_TEST_REDIS_URL when that is set too).
@@ -44,11 +44,11 @@ if ! "$ROOT/scripts/setup.sh" test,postgresql --system-deps; then
 fi
 
 # --- lint ---------------------------------------------------------------------------
-echo "test.sh: ruff check ." >&2
-if "$ROOT/.venv/bin/ruff" check .; then
+echo "test.sh: ruff check . && ruff format --check ." >&2
+if "$ROOT/.venv/bin/ruff" check . && "$ROOT/.venv/bin/ruff" format --check . >/dev/null; then
   report+=(" ruff ok")
 else
-  echo "test.sh: ERROR: ruff check failed" >&2
+  echo "test.sh: ERROR: ruff check or ruff format --check failed (run: .venv/bin/ruff format .)" >&2
   failed=1
   report+=(" ruff FAILED")
 fi

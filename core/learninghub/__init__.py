@@ -20,8 +20,13 @@ __version__ = "0.1.0"
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 
-def configure(settings: dict[str, Any], *, engine=None, extra_plugins: Iterable[ModuleType] = (),
-              environ: dict[str, str] | None = None):
+def configure(
+    settings: dict[str, Any],
+    *,
+    engine=None,
+    extra_plugins: Iterable[ModuleType] = (),
+    environ: dict[str, str] | None = None,
+):
     from pyramid.config import Configurator
     from pyramid.csrf import CookieCSRFStoragePolicy
 
@@ -53,8 +58,11 @@ def configure(settings: dict[str, Any], *, engine=None, extra_plugins: Iterable[
     config.include(".health")
     config.include(".observability")
     config.include(".auth_api")
-    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
-        cookie_name="lh_csrf", secure=settings["auth.cookie_secure"], samesite="Lax"))
+    config.set_csrf_storage_policy(
+        CookieCSRFStoragePolicy(
+            cookie_name="lh_csrf", secure=settings["auth.cookie_secure"], samesite="Lax"
+        )
+    )
     config.set_default_csrf_options(require_csrf=True)
     config.commit()
     for name in plugins.order:

@@ -38,9 +38,16 @@ T = TypeVar("T")
 class ProblemError(Exception):
     """Raise from any view to answer a problem+json response."""
 
-    def __init__(self, status: int, title: str, detail: str = "", *,
-                 type: str | None = None, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        type: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail or title)
         self.status, self.title, self.detail = status, title, detail
         self.type = type or PROBLEM_TYPE_BASE + title.lower().replace(" ", "-")
@@ -48,12 +55,20 @@ class ProblemError(Exception):
         self.headers = headers or {}
 
 
-def problem_response(request, status: int, title: str, detail: str = "",
-                     type: str | None = None, errors: list[dict[str, Any]] | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    request,
+    status: int,
+    title: str,
+    detail: str = "",
+    type: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     body: dict[str, Any] = {
         "type": type or PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
-        "title": title, "status": status, "detail": detail,
+        "title": title,
+        "status": status,
+        "detail": detail,
         "instance": request.path if request is not None else None,
     }
     rid = getattr(request, "request_id", None)
@@ -61,16 +76,19 @@ def problem_response(request, status: int, title: str, detail: str = "",
         body["request_id"] = rid
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status,
-                        content_type="application/problem+json", charset="utf-8")
+    response = Response(
+        json.dumps(body), status=status, content_type="application/problem+json", charset="utf-8"
+    )
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
 def validation_errors(exc: ValidationError, location: str) -> list[dict[str, Any]]:
-    return [{"path": [location, *err["loc"]], "message": err["msg"], "type": err["type"]}
-            for err in exc.errors(include_url=False)]
+    return [
+        {"path": [location, *err["loc"]], "message": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False)
+    ]
 
 
 # --------------------------------------------------------------------- pagination
@@ -102,13 +120,27 @@ def decode_cursor(cursor: str, types: Sequence[type]) -> list[Any]:
             out.append(datetime.fromisoformat(value) if kind is datetime else kind(value))
         return out
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise ProblemError(400, "Invalid cursor", "the cursor is malformed or expired",
-                           errors=[{"path": ["query", "cursor"], "message": "invalid cursor",
-                                    "type": "value_error"}]) from None
+        raise ProblemError(
+            400,
+            "Invalid cursor",
+            "the cursor is malformed or expired",
+            errors=[
+                {"path": ["query", "cursor"], "message": "invalid cursor", "type": "value_error"}
+            ],
+        ) from None
 
 
-def paginate(session, stmt, sort_col, id_col, page: PageQuery, *, descending: bool = True,
-             sort_type: type = datetime, id_type: type = str) -> tuple[list[Any], str | None]:
+def paginate(
+    session,
+    stmt,
+    sort_col,
+    id_col,
+    page: PageQuery,
+    *,
+    descending: bool = True,
+    sort_type: type = datetime,
+    id_type: type = str,
+) -> tuple[list[Any], str | None]:
     """Keyset pagination on (sort_col, id_col). Returns (rows, next_cursor)."""
     import sqlalchemy as sa
 
@@ -120,16 +152,32 @@ def paginate(session, stmt, sort_col, id_col, page: PageQuery, *, descending: bo
             try:
                 id_value = uuid.UUID(str(id_value))
             except ValueError:
-                raise ProblemError(400, "Invalid cursor", "the cursor is malformed",
-                                   errors=[{"path": ["query", "cursor"],
-                                            "message": "invalid cursor",
-                                            "type": "value_error"}]) from None
+                raise ProblemError(
+                    400,
+                    "Invalid cursor",
+                    "the cursor is malformed",
+                    errors=[
+                        {
+                            "path": ["query", "cursor"],
+                            "message": "invalid cursor",
+                            "type": "value_error",
+                        }
+                    ],
+                ) from None
         if descending:
-            stmt = stmt.where(sa.tuple_(sort_col, id_col) < sa.tuple_(
-                sa.literal(sort_value, sort_col.type), sa.literal(id_value, id_col.type)))
+            stmt = stmt.where(
+                sa.tuple_(sort_col, id_col)
+                < sa.tuple_(
+                    sa.literal(sort_value, sort_col.type), sa.literal(id_value, id_col.type)
+                )
+            )
         else:
-            stmt = stmt.where(sa.tuple_(sort_col, id_col) > sa.tuple_(
-                sa.literal(sort_value, sort_col.type), sa.literal(id_value, id_col.type)))
+            stmt = stmt.where(
+                sa.tuple_(sort_col, id_col)
+                > sa.tuple_(
+                    sa.literal(sort_value, sort_col.type), sa.literal(id_value, id_col.type)
+                )
+            )
     order = (sort_col.desc(), id_col.desc()) if descending else (sort_col.asc(), id_col.asc())
     rows = list(session.scalars(stmt.order_by(*order).limit(page.limit + 1)))
     next_cursor = None
@@ -172,12 +220,12 @@ class Endpoint:
 def _parse_body(request, model: type[BaseModel]) -> BaseModel:
     max_bytes = 1_048_576
     if request.content_length and request.content_length > max_bytes:
-        raise ProblemError(413, "Payload too large",
-                           f"request bodies are limited to {max_bytes} bytes")
+        raise ProblemError(
+            413, "Payload too large", f"request bodies are limited to {max_bytes} bytes"
+        )
     ctype = (request.content_type or "").lower()
     if ctype != "application/json":
-        raise ProblemError(415, "Unsupported media type",
-                           "send the body as application/json")
+        raise ProblemError(415, "Unsupported media type", "send the body as application/json")
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -185,8 +233,12 @@ def _parse_body(request, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ProblemError(422, "Validation failed", "the request body is invalid",
-                           errors=validation_errors(exc, "body")) from None
+        raise ProblemError(
+            422,
+            "Validation failed",
+            "the request body is invalid",
+            errors=validation_errors(exc, "body"),
+        ) from None
 
 
 def _parse_query(request, model: type[BaseModel]) -> BaseModel:
@@ -197,8 +249,12 @@ def _parse_query(request, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ProblemError(422, "Validation failed", "the query string is invalid",
-                           errors=validation_errors(exc, "query")) from None
+        raise ProblemError(
+            422,
+            "Validation failed",
+            "the query string is invalid",
+            errors=validation_errors(exc, "query"),
+        ) from None
 
 
 def _render(endpoint: Endpoint, result: Any, request) -> Response:
@@ -212,8 +268,9 @@ def _render(endpoint: Endpoint, result: Any, request) -> Response:
         payload = result.model_dump_json(by_alias=True)
     else:
         payload = json.dumps(result, default=str)
-    response = Response(payload, status=endpoint.status, content_type="application/json",
-                        charset="utf-8")
+    response = Response(
+        payload, status=endpoint.status, content_type="application/json", charset="utf-8"
+    )
     # headers a view set on request.response (e.g. Location on 201) are kept
     if "response" in request.__dict__:
         for key, value in request.response.headers.items():
@@ -222,18 +279,40 @@ def _render(endpoint: Endpoint, result: Any, request) -> Response:
     return response
 
 
-def add_api_view(config, view: Callable[..., Any], route_name: str, path: str,
-                 method: str = "GET", *, body: type[BaseModel] | None = None,
-                 query: type[BaseModel] | None = None, response: Any = None,
-                 status: int = 200, permission: str | None = None, summary: str = "",
-                 tags: Sequence[str] = (), authenticated: bool = False) -> None:
+def add_api_view(
+    config,
+    view: Callable[..., Any],
+    route_name: str,
+    path: str,
+    method: str = "GET",
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    permission: str | None = None,
+    summary: str = "",
+    tags: Sequence[str] = (),
+    authenticated: bool = False,
+) -> None:
     """Directive ``config.add_api_view``: register a typed JSON endpoint."""
     plugins = config.registry.get("plugins")
     owner = plugins.plugin_for_module(config.package_name) if plugins else None
-    endpoint = Endpoint(route_name, path, method.upper(), view, owner, body, query, response,
-                        status, permission, summary or (view.__doc__ or "").strip().split(
-                            "\n")[0], list(tags) or [owner or "kernel"],
-                        authenticated or permission is not None)
+    endpoint = Endpoint(
+        route_name,
+        path,
+        method.upper(),
+        view,
+        owner,
+        body,
+        query,
+        response,
+        status,
+        permission,
+        summary or (view.__doc__ or "").strip().split("\n")[0],
+        list(tags) or [owner or "kernel"],
+        authenticated or permission is not None,
+    )
     endpoints: list[Endpoint] = config.registry.setdefault("api.endpoints", [])
     endpoints.append(endpoint)
 
@@ -241,13 +320,16 @@ def add_api_view(config, view: Callable[..., Any], route_name: str, path: str,
         if request.tenant is None:
             raise ProblemError(404, "Not found", "no tenant answers on this host")
         if endpoint.authenticated and request.identity is None:
-            raise ProblemError(401, "Unauthorized", "sign in: send Authorization: Bearer "
-                               "<token> (POST /api/v1/auth/token)",
-                               headers={"WWW-Authenticate": 'Bearer realm="api"'})
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                "sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)",
+                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+            )
         if endpoint.permission is not None and not request.has_permission(
-                endpoint.permission, context):
-            raise ProblemError(403, "Forbidden",
-                               f"you lack the permission {endpoint.permission}")
+            endpoint.permission, context
+        ):
+            raise ProblemError(403, "Forbidden", f"you lack the permission {endpoint.permission}")
         kwargs: dict[str, Any] = {}
         if endpoint.query is not None:
             kwargs["query"] = _parse_query(request, endpoint.query)
@@ -261,15 +343,21 @@ def add_api_view(config, view: Callable[..., Any], route_name: str, path: str,
         config.add_route(route_name, path)
 
         def method_not_allowed(context, request):
-            allowed = sorted({e.method for e in config.registry["api.endpoints"]
-                              if e.route_name == route_name})
-            return problem_response(request, 405, "Method not allowed",
-                                    f"use {', '.join(allowed)}",
-                                    headers={"Allow": ", ".join(allowed)})
+            allowed = sorted(
+                {e.method for e in config.registry["api.endpoints"] if e.route_name == route_name}
+            )
+            return problem_response(
+                request,
+                405,
+                "Method not allowed",
+                f"use {', '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )
 
         config.add_view(method_not_allowed, route_name=route_name, require_csrf=False)
-    config.add_view(api_view_callable, route_name=route_name, request_method=endpoint.method,
-                    require_csrf=False)
+    config.add_view(
+        api_view_callable, route_name=route_name, request_method=endpoint.method, require_csrf=False
+    )
 
 
 def api_view(route_name: str, path: str, method: str = "GET", **options: Any):
@@ -278,7 +366,8 @@ def api_view(route_name: str, path: str, method: str = "GET", **options: Any):
     def wrap(view):
         def callback(context, name, ob):
             context.config.with_package(info.module).add_api_view(
-                view, route_name, path, method, **options)
+                view, route_name, path, method, **options
+            )
 
         info = venusian.attach(view, callback, category="pyramid")
         return view
@@ -290,13 +379,17 @@ def api_view(route_name: str, path: str, method: str = "GET", **options: Any):
 
 
 def is_api_request(request) -> bool:
-    return request.path.startswith("/api/") or "json" in (request.accept.header_value or "") \
+    return (
+        request.path.startswith("/api/")
+        or "json" in (request.accept.header_value or "")
         and "html" not in (request.accept.header_value or "")
+    )
 
 
 def problem_view(exc: ProblemError, request) -> Response:
-    return problem_response(request, exc.status, exc.title, exc.detail, exc.type, exc.errors,
-                            exc.headers)
+    return problem_response(
+        request, exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers
+    )
 
 
 def http_exception_view(exc: HTTPException, request):
@@ -318,8 +411,11 @@ def build_openapi(request) -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     tenant = request.tenant
-    endpoints = [e for e in request.registry.get("api.endpoints", [])
-                 if e.plugin is None or (tenant is not None and tenant.is_enabled(e.plugin))]
+    endpoints = [
+        e
+        for e in request.registry.get("api.endpoints", [])
+        if e.plugin is None or (tenant is not None and tenant.is_enabled(e.plugin))
+    ]
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     problem_ref = {"$ref": "#/components/schemas/Problem"}
@@ -339,10 +435,13 @@ def build_openapi(request) -> dict[str, Any]:
     for e in sorted(endpoints, key=lambda e: (e.path, e.method)):
         op: dict[str, Any] = {
             "operationId": e.route_name + "." + e.method.lower(),
-            "summary": e.summary, "tags": e.tags,
+            "summary": e.summary,
+            "tags": e.tags,
             "responses": {
-                "default": {"description": "Error",
-                            "content": {"application/problem+json": {"schema": problem_ref}}}
+                "default": {
+                    "description": "Error",
+                    "content": {"application/problem+json": {"schema": problem_ref}},
+                }
             },
         }
         if e.authenticated:
@@ -352,45 +451,73 @@ def build_openapi(request) -> dict[str, Any]:
             qschema = e.query.model_json_schema()
             required = set(qschema.get("required", []))
             for pname, pschema in qschema.get("properties", {}).items():
-                params.append({"name": pname, "in": "query", "required": pname in required,
-                               "schema": pschema})
+                params.append(
+                    {"name": pname, "in": "query", "required": pname in required, "schema": pschema}
+                )
             op["parameters"] = params
         if e.body is not None:
-            op["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": schema_of(e.body)}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schema_of(e.body)}},
+            }
         if e.status == 204:
             op["responses"]["204"] = {"description": "No content"}
         else:
-            content = {"application/json": {"schema": schema_of(e.response)}} \
-                if e.response is not None else {"application/json": {}}
+            content = (
+                {"application/json": {"schema": schema_of(e.response)}}
+                if e.response is not None
+                else {"application/json": {}}
+            )
             op["responses"][str(e.status)] = {"description": "OK", "content": content}
         path = e.path
         paths.setdefault(path, {})[e.method.lower()] = op
         for segment in path.split("/"):
             if segment.startswith("{") and segment.endswith("}"):
                 op.setdefault("parameters", []).append(
-                    {"name": segment[1:-1], "in": "path", "required": True,
-                     "schema": {"type": "string"}})
+                    {
+                        "name": segment[1:-1],
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                )
     schemas["Problem"] = {
         "type": "object",
         "required": ["type", "title", "status"],
         "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"},
-            "status": {"type": "integer"}, "detail": {"type": "string"},
-            "instance": {"type": "string"}, "request_id": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "object", "properties": {
-                "path": {"type": "array", "items": {}}, "message": {"type": "string"},
-                "type": {"type": "string"}}}},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "request_id": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "array", "items": {}},
+                        "message": {"type": "string"},
+                        "type": {"type": "string"},
+                    },
+                },
+            },
         },
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"Learning Hub API — {tenant.name}" if tenant else "Learning Hub API",
-                 "version": "1"},
+        "info": {
+            "title": f"Learning Hub API — {tenant.name}" if tenant else "Learning Hub API",
+            "version": "1",
+        },
         "servers": [{"url": request.host_url}],
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
     }
 
 

@@ -43,15 +43,25 @@ def _require_tenant(request):
     return request.tenant
 
 
-@api_view("api.auth.token", "/api/v1/auth/token", "POST", body=TokenRequest,
-          response=TokenResponse, summary="Exchange email and password for an access token")
+@api_view(
+    "api.auth.token",
+    "/api/v1/auth/token",
+    "POST",
+    body=TokenRequest,
+    response=TokenResponse,
+    summary="Exchange email and password for an access token",
+)
 def issue_token(request, body: TokenRequest):
     _require_tenant(request)
     user = request.db.scalar(sa.select(User).where(User.email == normalize_email(body.email)))
     passwords = request.registry["passwords"]
     if not passwords.verify(user, body.password) or not user.is_active:
-        raise ProblemError(401, "Invalid credentials", "email or password is wrong",
-                           headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        raise ProblemError(
+            401,
+            "Invalid credentials",
+            "email or password is wrong",
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
+        )
     if passwords.needs_rehash(user):
         user.password_hash = passwords.hash(body.password)
     user.last_login_at = utcnow()
@@ -59,22 +69,34 @@ def issue_token(request, body: TokenRequest):
     return TokenResponse(access_token=token, expires_in=ttl)
 
 
-@api_view("api.me", "/api/v1/me", "GET", response=MeResponse, authenticated=True,
-          summary="The signed-in user")
+@api_view(
+    "api.me",
+    "/api/v1/me",
+    "GET",
+    response=MeResponse,
+    authenticated=True,
+    summary="The signed-in user",
+)
 def me(request):
     from .identity import effective_permissions
 
     user = request.identity
-    return MeResponse(id=user.id, email=user.email, display_name=user.display_name,
-                      roles=sorted(user_roles(request)),
-                      permissions=sorted(effective_permissions(request)),
-                      tenant=request.tenant.slug, created_at=user.created_at)
+    return MeResponse(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        roles=sorted(user_roles(request)),
+        permissions=sorted(effective_permissions(request)),
+        tenant=request.tenant.slug,
+        created_at=user.created_at,
+    )
 
 
 def openapi_view(request):
     _require_tenant(request)
-    return Response(json.dumps(build_openapi(request)), content_type="application/json",
-                    charset="utf-8")
+    return Response(
+        json.dumps(build_openapi(request)), content_type="application/json", charset="utf-8"
+    )
 
 
 DOCS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -107,6 +129,7 @@ def includeme(config) -> None:
     config.add_view(docs_view, route_name="api.docs", request_method="GET")
     config.add_route("api.docs.init", "/api/docs/static/swagger-init.js")
     config.add_view(docs_init_js, route_name="api.docs.init")
-    config.add_static_view("api/docs/static", str(swagger_ui_bundle.swagger_ui_path),
-                           cache_max_age=3600)
+    config.add_static_view(
+        "api/docs/static", str(swagger_ui_bundle.swagger_ui_path), cache_max_age=3600
+    )
     config.scan(__name__)

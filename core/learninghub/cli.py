@@ -96,8 +96,14 @@ class FriendlyGroup(click.Group):
 
 
 @click.group(cls=FriendlyGroup)
-@click.option("--config", "config_path", envvar="LEARNINGHUB_CONFIG", default="development.ini",
-              show_default=True, help="ini file (or LEARNINGHUB_CONFIG)")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="LEARNINGHUB_CONFIG",
+    default="development.ini",
+    show_default=True,
+    help="ini file (or LEARNINGHUB_CONFIG)",
+)
 @click.pass_context
 def cli(ctx, config_path: str) -> None:
     """Learning Hub administration."""
@@ -186,16 +192,18 @@ def tenant_list(env: Env) -> None:
 
     with env.tenant_request(None) as request:
         for t in request.db.scalars(sa.select(Tenant).order_by(Tenant.slug)):
-            domains = ",".join(d.domain + ("" if d.verified else "(unverified)")
-                               for d in t.domains)
+            domains = ",".join(d.domain + ("" if d.verified else "(unverified)") for d in t.domains)
             click.echo(f"{t.slug}\t{t.status}\t{t.name}\t{domains}")
 
 
 @tenant.command("set-domain")
 @click.argument("slug")
 @click.argument("domain")
-@click.option("--verified/--unverified", default=True,
-              help="mark verified at once (the operator vouches for it)")
+@click.option(
+    "--verified/--unverified",
+    default=True,
+    help="mark verified at once (the operator vouches for it)",
+)
 @pass_env
 def tenant_set_domain(env: Env, slug: str, domain: str, verified: bool) -> None:
     """Attach a custom DOMAIN to tenant SLUG."""
@@ -214,8 +222,14 @@ def tenant_set_domain(env: Env, slug: str, domain: str, verified: bool) -> None:
         if existing is not None and existing.tenant_id != t.id:
             raise click.ClickException(f"domain {domain} belongs to another tenant")
         if existing is None:
-            request.db.add(TenantDomain(tenant_id=t.id, domain=domain, verified=verified,
-                                        verification_token=secrets.token_urlsafe(24)))
+            request.db.add(
+                TenantDomain(
+                    tenant_id=t.id,
+                    domain=domain,
+                    verified=verified,
+                    verification_token=secrets.token_urlsafe(24),
+                )
+            )
         else:
             existing.verified = verified
     env.registry["tenancy.resolver"].invalidate()
@@ -275,15 +289,20 @@ def plugin_list(env: Env, slug: str | None) -> None:
     records = {}
     if slug:
         with env.tenant_request(slug) as request:
-            records = {k: (v.installed_version, v.enabled)
-                       for k, v in _tenant_plugins(env, request).records().items()}
+            records = {
+                k: (v.installed_version, v.enabled)
+                for k, v in _tenant_plugins(env, request).records().items()
+            }
     for name in plugins.order:
         m = plugins.plugins[name].manifest
         state = ""
         if slug:
             rec = records.get(name)
-            state = "not installed" if rec is None else (
-                f"{'enabled' if rec[1] else 'disabled'} (v{rec[0]})")
+            state = (
+                "not installed"
+                if rec is None
+                else (f"{'enabled' if rec[1] else 'disabled'} (v{rec[0]})")
+            )
         requires = f" requires {','.join(m.requires)}" if m.requires else ""
         click.echo(f"{name}\t{m.version}\t{m.title}{requires}\t{state}".rstrip())
 
@@ -298,8 +317,13 @@ def _plugin_action(action: str):
             result = getattr(manager, action)(name)
         env.registry["tenancy.resolver"].invalidate()
         extra = f" ({', '.join(result)})" if isinstance(result, list) and result else ""
-        past = {"enable": "enabled", "disable": "disabled", "upgrade": "upgraded",
-                "uninstall": "uninstalled", "purge": "purged"}[action]
+        past = {
+            "enable": "enabled",
+            "disable": "disabled",
+            "upgrade": "upgraded",
+            "uninstall": "uninstalled",
+            "purge": "purged",
+        }[action]
         click.echo(f"{name}: {past} for tenant {slug}{extra}")
 
     command.__doc__ = f"{action.capitalize()} plugin NAME for a tenant."
@@ -319,8 +343,10 @@ def plugin_new(name: str, dest: str, title: str | None) -> None:
     from .scaffold import scaffold_plugin
 
     path = scaffold_plugin(name, dest, title)
-    click.echo(f"created {path}\nnext: pip install -e {path} && "
-               f"learninghub db upgrade && learninghub plugin enable {name} --tenant demo")
+    click.echo(
+        f"created {path}\nnext: pip install -e {path} && "
+        f"learninghub db upgrade && learninghub plugin enable {name} --tenant demo"
+    )
 
 
 # --------------------------------------------------------------------- demo, serve, shell
@@ -352,8 +378,14 @@ def seed_demo(env: Env) -> dict[str, str]:
         for role, password in DEMO_PASSWORDS.items():
             email = f"{role}@demo.example"
             if session.scalar(sa.select(User).where(User.email == email)) is None:
-                create_user(session, env.registry["passwords"], email, password, (role,),
-                            f"Demo {role.title()}")
+                create_user(
+                    session,
+                    env.registry["passwords"],
+                    email,
+                    password,
+                    (role,),
+                    f"Demo {role.title()}",
+                )
             credentials[email] = password
     env.registry["tenancy.resolver"].invalidate()
     return credentials
@@ -365,14 +397,16 @@ def demo(env: Env) -> None:
     """Seed the demo tenant and print its credentials (idempotent)."""
     credentials = seed_demo(env)
     base = env.registry.settings["tenancy.base_domain"]
-    click.echo(f"demo tenant ready: http://demo.{base}:6543/ (and http://localhost:6543/ "
-               "in development)")
+    click.echo(
+        f"demo tenant ready: http://demo.{base}:6543/ (and http://localhost:6543/ in development)"
+    )
     for email, password in credentials.items():
         click.echo(f"  {email:28} {password}")
-    click.echo("API: curl -X POST http://localhost:6543/api/v1/auth/token "
-               "-H 'Content-Type: application/json' "
-               "-d '{\"email\":\"learner@demo.example\",\"password\":\"" +
-               DEMO_PASSWORDS["learner"] + "\"}'")
+    click.echo(
+        "API: curl -X POST http://localhost:6543/api/v1/auth/token "
+        "-H 'Content-Type: application/json' "
+        '-d \'{"email":"learner@demo.example","password":"' + DEMO_PASSWORDS["learner"] + "\"}'"
+    )
 
 
 @cli.command()
@@ -395,8 +429,10 @@ def serve(env: Env, host: str, port: int, threads: int) -> None:
 def shell(env: Env, slug: str | None) -> None:
     """An interactive Python shell with `registry` and a tenant-bound `request`."""
     with env.tenant_request(slug) as request:
-        code.interact(local={"registry": env.registry, "request": request, "db": request.db,
-                             "sa": sa}, banner="Learning Hub shell (commits on exit)")
+        code.interact(
+            local={"registry": env.registry, "request": request, "db": request.db, "sa": sa},
+            banner="Learning Hub shell (commits on exit)",
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

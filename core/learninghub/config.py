@@ -87,38 +87,75 @@ class Setting:
 
 
 KERNEL_SETTINGS: tuple[Setting, ...] = (
-    Setting("environment", one_of("development", "production", "test"), "development",
-            "development enables the tenant fallback and readable errors; production "
-            "refuses development secrets and SQLite."),
-    Setting("secret.key", as_str, "", "Signing secret for cookies, JWTs and signed URLs. "
-            "At least 32 characters; required.", secret=True),
-    Setting("db.url", as_str, "sqlite:///%(here)s/var/learninghub.sqlite",
-            "SQLAlchemy URL of the database (sqlite:/// or postgresql+psycopg://)."),
+    Setting(
+        "environment",
+        one_of("development", "production", "test"),
+        "development",
+        "development enables the tenant fallback and readable errors; production "
+        "refuses development secrets and SQLite.",
+    ),
+    Setting(
+        "secret.key",
+        as_str,
+        "",
+        "Signing secret for cookies, JWTs and signed URLs. At least 32 characters; required.",
+        secret=True,
+    ),
+    Setting(
+        "db.url",
+        as_str,
+        "sqlite:///%(here)s/var/learninghub.sqlite",
+        "SQLAlchemy URL of the database (sqlite:/// or postgresql+psycopg://).",
+    ),
     Setting("db.pool_size", as_int, 10, "Connection pool size (PostgreSQL)."),
     Setting("db.echo", as_bool, False, "Log every SQL statement."),
-    Setting("db.rls", as_bool, True, "On PostgreSQL, create row-level security policies on "
-            "tenant-scoped tables and set the tenant on every transaction."),
-    Setting("tenancy.base_domain", as_str, "localhost",
-            "Tenants answer on <slug>.<base_domain> besides their verified custom domains."),
-    Setting("tenancy.fallback_tenant", as_str, "",
-            "Development only: slug of the tenant served for hosts listed in "
-            "tenancy.fallback_hosts (e.g. localhost). Empty disables the fallback."),
-    Setting("tenancy.fallback_hosts", as_list, ["localhost", "127.0.0.1"],
-            "Hosts that get the fallback tenant (development only)."),
+    Setting(
+        "db.rls",
+        as_bool,
+        True,
+        "On PostgreSQL, create row-level security policies on "
+        "tenant-scoped tables and set the tenant on every transaction.",
+    ),
+    Setting(
+        "tenancy.base_domain",
+        as_str,
+        "localhost",
+        "Tenants answer on <slug>.<base_domain> besides their verified custom domains.",
+    ),
+    Setting(
+        "tenancy.fallback_tenant",
+        as_str,
+        "",
+        "Development only: slug of the tenant served for hosts listed in "
+        "tenancy.fallback_hosts (e.g. localhost). Empty disables the fallback.",
+    ),
+    Setting(
+        "tenancy.fallback_hosts",
+        as_list,
+        ["localhost", "127.0.0.1"],
+        "Hosts that get the fallback tenant (development only).",
+    ),
     Setting("auth.access_token_ttl", as_int, 900, "Lifetime of API access tokens in seconds."),
     Setting("auth.cookie_secure", as_bool, True, "Send the session cookie only over HTTPS."),
     Setting("auth.session_max_age", as_int, 1209600, "Page session lifetime in seconds."),
-    Setting("tasks.backend", one_of("inprocess", "celery"), "inprocess",
-            "inprocess runs tasks in the web process after commit; celery sends them to "
-            "the broker."),
+    Setting(
+        "tasks.backend",
+        one_of("inprocess", "celery"),
+        "inprocess",
+        "inprocess runs tasks in the web process after commit; celery sends them to the broker.",
+    ),
     Setting("celery.broker_url", as_str, "", "Celery broker URL (redis:// or amqp://)."),
     Setting("celery.result_backend", as_str, "", "Celery result backend (optional)."),
     Setting("storage.backend", one_of("local"), "local", "File storage implementation."),
     Setting("storage.path", as_str, "%(here)s/var/files", "Root directory of local storage."),
     Setting("search.backend", one_of("whoosh"), "whoosh", "Search index implementation."),
     Setting("search.path", as_str, "%(here)s/var/search", "Directory of the Whoosh indexes."),
-    Setting("mail.backend", one_of("file", "smtp"), "file",
-            "file writes a maildir under mail.path; smtp sends through mail.smtp_*."),
+    Setting(
+        "mail.backend",
+        one_of("file", "smtp"),
+        "file",
+        "file writes a maildir under mail.path; smtp sends through mail.smtp_*.",
+    ),
     Setting("mail.path", as_str, "%(here)s/var/mail", "Maildir of the file mailer."),
     Setting("mail.sender", as_str, "Learning Hub <noreply@localhost>", "Default From."),
     Setting("mail.smtp_host", as_str, "localhost", "SMTP host."),
@@ -132,9 +169,13 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
     Setting("metrics.enabled", as_bool, False, "Serve Prometheus metrics at /metrics."),
     Setting("log.level", one_of("debug", "info", "warning", "error"), "info", "Log level."),
     Setting("log.format", one_of("json", "console"), "json", "Log renderer."),
-    Setting("plugins.autoload", as_bool, True,
-            "Load every plugin found through the learninghub.plugins entry points. "
-            "When false, only plugins named in plugins.load are loaded."),
+    Setting(
+        "plugins.autoload",
+        as_bool,
+        True,
+        "Load every plugin found through the learninghub.plugins entry points. "
+        "When false, only plugins named in plugins.load are loaded.",
+    ),
     Setting("plugins.load", as_list, [], "Plugins to load when autoload is off."),
     Setting("plugins.blocked", as_list, [], "Plugins never loaded, even if installed."),
 )
@@ -175,8 +216,9 @@ def collect_settings(
             # LEARNINGHUB_PLUGIN_<NAME>__<KEY> -> plugin.<name>.<key>
             rest = name[len(ENV_PREFIX + "PLUGIN_") :]
             if "__" not in rest:
-                raise ConfigurationError(name, "plugin overrides look like "
-                                         "LEARNINGHUB_PLUGIN_<NAME>__<KEY>")
+                raise ConfigurationError(
+                    name, "plugin overrides look like LEARNINGHUB_PLUGIN_<NAME>__<KEY>"
+                )
             plugin, key = rest.split("__", 1)
             merged[f"plugin.{plugin.lower()}.{key.lower()}"] = value
         else:
@@ -206,14 +248,18 @@ def _check_coherence(settings: dict[str, Any]) -> None:
     if settings["environment"] == "production":
         if DEV_SECRET_MARKER in secret:
             raise ConfigurationError(
-                "secret.key", "a development secret cannot be used in production; "
-                "set LEARNINGHUB_SECRET_KEY to a random value")
+                "secret.key",
+                "a development secret cannot be used in production; "
+                "set LEARNINGHUB_SECRET_KEY to a random value",
+            )
         if settings["db.url"].startswith("sqlite"):
             raise ConfigurationError(
-                "db.url", "SQLite is for development only; production needs PostgreSQL")
+                "db.url", "SQLite is for development only; production needs PostgreSQL"
+            )
         if settings["tenancy.fallback_tenant"]:
             raise ConfigurationError(
-                "tenancy.fallback_tenant", "the tenant fallback is development only")
+                "tenancy.fallback_tenant", "the tenant fallback is development only"
+            )
     if settings["tasks.backend"] == "celery" and not settings["celery.broker_url"]:
         raise ConfigurationError("celery.broker_url", "required when tasks.backend = celery")
     for key in ("cache.url", "events.url"):
@@ -223,8 +269,7 @@ def _check_coherence(settings: dict[str, Any]) -> None:
 
 def settings_doc_markdown() -> str:
     """Render the settings table of docs/configuration.md (kept in sync by a test)."""
-    lines = ["| key | environment variable | default | description |",
-             "|---|---|---|---|"]
+    lines = ["| key | environment variable | default | description |", "|---|---|---|---|"]
     for s in KERNEL_SETTINGS:
         default = "" if s.secret else s.default
         if isinstance(default, list):

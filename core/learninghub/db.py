@@ -84,7 +84,9 @@ class TenantScoped:
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
         return mapped_column(
-            sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True,
+            sa.Uuid,
+            sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+            index=True,
             nullable=False,
         )
 
@@ -95,8 +97,11 @@ def new_id() -> uuid.UUID:
 
 def tenant_scoped_tables(md: sa.MetaData | None = None) -> list[sa.Table]:
     """Tables of :class:`TenantScoped` models (the targets of RLS policies)."""
-    scoped = {m.local_table.name for m in Base.registry.mappers
-              if getattr(m.class_, "__tenant_scoped__", False)}
+    scoped = {
+        m.local_table.name
+        for m in Base.registry.mappers
+        if getattr(m.class_, "__tenant_scoped__", False)
+    }
     md = md or metadata
     return [t for t in md.sorted_tables if t.name in scoped]
 
@@ -132,12 +137,20 @@ def _touches_tenant_tables(statement) -> bool:
     from sqlalchemy.sql.util import find_tables
 
     try:
-        tables = find_tables(statement, check_columns=True, include_aliases=True,
-                             include_joins=True, include_crud=True)
+        tables = find_tables(
+            statement,
+            check_columns=True,
+            include_aliases=True,
+            include_joins=True,
+            include_crud=True,
+        )
     except Exception:  # exotic constructs: the RLS wall still applies on PostgreSQL
         return False
-    scoped = {m.local_table for m in Base.registry.mappers
-              if getattr(m.class_, "__tenant_scoped__", False)}
+    scoped = {
+        m.local_table
+        for m in Base.registry.mappers
+        if getattr(m.class_, "__tenant_scoped__", False)
+    }
     return any(t in scoped for t in tables)
 
 
@@ -160,7 +173,8 @@ def _filter_by_tenant(execute_state: orm.ORMExecuteState) -> None:
         if _touches_tenant_tables(execute_state.statement):
             raise TenantNotBound(
                 "tenant-scoped query on a session without a tenant; use request.db "
-                "or bind_tenant(session, tenant_id)")
+                "or bind_tenant(session, tenant_id)"
+            )
         return
     execute_state.statement = execute_state.statement.options(
         orm.with_loader_criteria(
@@ -189,14 +203,16 @@ def _stamp_tenant(session: orm.Session, flush_context, instances) -> None:
         elif obj.tenant_id != tenant_id:
             raise CrossTenantWrite(
                 f"{type(obj).__name__} belongs to tenant {obj.tenant_id}, "
-                f"session is bound to {tenant_id}")
+                f"session is bound to {tenant_id}"
+            )
     if tenant_id == SYSTEM:
         return
     for obj in list(session.dirty) + list(session.deleted):
         if getattr(obj, "__tenant_scoped__", False) and obj.tenant_id != tenant_id:
             raise CrossTenantWrite(
                 f"{type(obj).__name__} of tenant {obj.tenant_id} cannot be changed from "
-                f"tenant {tenant_id}")
+                f"tenant {tenant_id}"
+            )
 
 
 def _session_connections(session: orm.Session) -> list:

@@ -51,8 +51,9 @@ class _Queue:
             self.draining = False
 
 
-def after_commit(transaction_manager: transaction.TransactionManager | None,
-                 callback: Callable[[], Any]) -> None:
+def after_commit(
+    transaction_manager: transaction.TransactionManager | None, callback: Callable[[], Any]
+) -> None:
     """Run ``callback()`` after the current transaction of ``transaction_manager``
     commits; never if it aborts; at once when there is no open transaction."""
     if transaction_manager is None:
@@ -93,16 +94,26 @@ class DomainEvent:
     request_id: str | None = None
 
 
-def emit(request, name: str, *, resource_type: str = "", resource_id: Any = "",
-         payload: dict[str, Any] | None = None) -> DomainEvent:
+def emit(
+    request,
+    name: str,
+    *,
+    resource_type: str = "",
+    resource_id: Any = "",
+    payload: dict[str, Any] | None = None,
+) -> DomainEvent:
     """Record a domain event for the request's tenant; delivered after commit."""
     tenant = request.tenant
     if tenant is None:
         raise RuntimeError("domain events need a tenant")
     user = getattr(request, "identity", None)
     event = DomainEvent(
-        name=name, tenant_id=tenant.id, actor_id=user.id if user is not None else None,
-        resource_type=resource_type, resource_id=str(resource_id), payload=payload or {},
+        name=name,
+        tenant_id=tenant.id,
+        actor_id=user.id if user is not None else None,
+        resource_type=resource_type,
+        resource_id=str(resource_id),
+        payload=payload or {},
         request_id=getattr(request, "request_id", None),
     )
 

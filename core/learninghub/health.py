@@ -32,6 +32,7 @@ def _checks(request):
 
     checks = [("database", database), ("storage", storage), ("cache", cache)]
     if registry.settings["tasks.backend"] == "celery":
+
         def broker():
             from .tasks import celery_app
 
@@ -61,8 +62,12 @@ def readyz(request):
             log.warning("readiness check %s failed: %r", name, exc)
             results[name] = {"status": "failed", "error": type(exc).__name__ + ": " + str(exc)}
     body = {"status": "ok" if ok else "unavailable", "checks": results}
-    return Response(json.dumps(body), status=200 if ok else 503, charset="utf-8",
-                    content_type="application/json")
+    return Response(
+        json.dumps(body),
+        status=200 if ok else 503,
+        charset="utf-8",
+        content_type="application/json",
+    )
 
 
 def includeme(config) -> None:

@@ -46,8 +46,7 @@ class User(TenantScoped, Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
     email_verified: Mapped[bool] = mapped_column(default=False)
     # Bumped when every session and token must die (password change, suspension).
-    security_stamp: Mapped[str] = mapped_column(
-        sa.String(32), default=lambda: secrets.token_hex(8))
+    security_stamp: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -64,7 +63,8 @@ class RoleGrant(TenantScoped, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(sa.String(60))
     resource_type: Mapped[str] = mapped_column(sa.String(60), default="")
     resource_id: Mapped[str] = mapped_column(sa.String(64), default="")
@@ -114,10 +114,19 @@ class PasswordService:
 # --------------------------------------------------------------------- users and roles
 
 
-def create_user(session, passwords: PasswordService, email: str, password: str | None,
-                roles: tuple[str, ...] = ("learner",), display_name: str = "") -> User:
-    user = User(email=normalize_email(email), display_name=display_name or email.split("@")[0],
-                password_hash=passwords.hash(password) if password else "")
+def create_user(
+    session,
+    passwords: PasswordService,
+    email: str,
+    password: str | None,
+    roles: tuple[str, ...] = ("learner",),
+    display_name: str = "",
+) -> User:
+    user = User(
+        email=normalize_email(email),
+        display_name=display_name or email.split("@")[0],
+        password_hash=passwords.hash(password) if password else "",
+    )
     session.add(user)
     session.flush()
     for role in roles:
@@ -125,15 +134,22 @@ def create_user(session, passwords: PasswordService, email: str, password: str |
     return user
 
 
-def grant_role(session, user: User, role: str, resource_type: str = "",
-               resource_id: str = "") -> RoleGrant:
-    existing = session.scalar(sa.select(RoleGrant).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role,
-        RoleGrant.resource_type == resource_type, RoleGrant.resource_id == resource_id))
+def grant_role(
+    session, user: User, role: str, resource_type: str = "", resource_id: str = ""
+) -> RoleGrant:
+    existing = session.scalar(
+        sa.select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.resource_type == resource_type,
+            RoleGrant.resource_id == resource_id,
+        )
+    )
     if existing:
         return existing
-    grant = RoleGrant(user_id=user.id, role=role, resource_type=resource_type,
-                      resource_id=resource_id)
+    grant = RoleGrant(
+        user_id=user.id, role=role, resource_type=resource_type, resource_id=resource_id
+    )
     session.add(grant)
     session.flush()
     return grant
@@ -154,12 +170,18 @@ def role_grants(registry, tenant) -> dict[str, set[str]]:
 # --------------------------------------------------------------------- tokens
 
 
-def issue_access_token(settings: dict[str, Any], user: User, tenant_id: uuid.UUID) -> tuple[str, int]:
+def issue_access_token(
+    settings: dict[str, Any], user: User, tenant_id: uuid.UUID
+) -> tuple[str, int]:
     ttl = settings["auth.access_token_ttl"]
     now = datetime.now(UTC)
     claims = {
-        "sub": str(user.id), "tid": str(tenant_id), "typ": "access",
-        "stamp": user.security_stamp, "iat": now, "exp": now + timedelta(seconds=ttl),
+        "sub": str(user.id),
+        "tid": str(tenant_id),
+        "typ": "access",
+        "stamp": user.security_stamp,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl),
         "jti": secrets.token_urlsafe(12),
     }
     return jwt.encode(claims, settings["secret.key"], algorithm=JWT_ALGORITHM), ttl
@@ -167,8 +189,12 @@ def issue_access_token(settings: dict[str, Any], user: User, tenant_id: uuid.UUI
 
 def decode_access_token(settings: dict[str, Any], token: str) -> dict[str, Any] | None:
     try:
-        claims = jwt.decode(token, settings["secret.key"], algorithms=[JWT_ALGORITHM],
-                            options={"require": ["exp", "sub", "tid", "typ"]})
+        claims = jwt.decode(
+            token,
+            settings["secret.key"],
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["exp", "sub", "tid", "typ"]},
+        )
     except jwt.PyJWTError:
         return None
     return claims if claims.get("typ") == "access" else None
@@ -182,10 +208,15 @@ class SecurityPolicy:
     def __init__(self, settings: dict[str, Any]):
         self.settings = settings
         self.cookie = AuthTktCookieHelper(
-            settings["secret.key"], cookie_name="lh_session",
-            secure=settings["auth.cookie_secure"], http_only=True, samesite="Lax",
+            settings["secret.key"],
+            cookie_name="lh_session",
+            secure=settings["auth.cookie_secure"],
+            http_only=True,
+            samesite="Lax",
             wild_domain=False,
-            max_age=settings["auth.session_max_age"], hashalg="sha512")
+            max_age=settings["auth.session_max_age"],
+            hashalg="sha512",
+        )
 
     # identity
     def identity(self, request) -> User | None:
@@ -261,9 +292,11 @@ def user_roles(request, context=None) -> set[str]:
         return set()
     cache = request.__dict__.setdefault("_lh_role_rows", None)
     if cache is None:
-        cache = request.db.execute(sa.select(
-            RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
-            RoleGrant.user_id == user.id)).all()
+        cache = request.db.execute(
+            sa.select(RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
+                RoleGrant.user_id == user.id
+            )
+        ).all()
         request.__dict__["_lh_role_rows"] = cache
     resource = getattr(context, "__lh_resource__", None)
     roles = set()

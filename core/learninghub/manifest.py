@@ -53,8 +53,10 @@ class PluginManifest:
             raise InvalidManifest(f"plugin {self.name!r}: {msg}")
 
         if not isinstance(self.name, str) or not NAME_RE.match(self.name):
-            raise InvalidManifest(f"invalid plugin name {self.name!r} (lower-case letters, "
-                                  "digits and _; 2-40 characters)")
+            raise InvalidManifest(
+                f"invalid plugin name {self.name!r} (lower-case letters, "
+                "digits and _; 2-40 characters)"
+            )
         try:
             Version(self.version)
         except (InvalidVersion, TypeError):
@@ -85,8 +87,7 @@ class PluginManifest:
                 fail(f"invalid role name {role!r}")
             for perm in perms:
                 if str(perm) not in declared:
-                    fail(f"default grant {perm!r} for role {role!r} is not a declared "
-                         "permission")
+                    fail(f"default grant {perm!r} for role {role!r} is not a declared permission")
         if self.migrations is not None and ":" not in self.migrations:
             fail("migrations must look like 'package:folder'")
 

@@ -67,8 +67,7 @@ def migration_lock(connection) -> Iterator[None]:
         try:
             yield
         finally:
-            connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"),
-                               {"id": ADVISORY_LOCK_ID})
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": ADVISORY_LOCK_ID})
     else:
         yield
 
@@ -84,10 +83,13 @@ def apply_rls(connection) -> list[str]:
         q = connection.dialect.identifier_preparer.quote(table.name)
         connection.execute(sa.text(f"ALTER TABLE {q} ENABLE ROW LEVEL SECURITY"))
         connection.execute(sa.text(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {q}"))
-        connection.execute(sa.text(
-            f"CREATE POLICY {POLICY_NAME} ON {q} "
-            f"USING (tenant_id::text = current_setting('{RLS_SETTING}', true)) "
-            f"WITH CHECK (tenant_id::text = current_setting('{RLS_SETTING}', true))"))
+        connection.execute(
+            sa.text(
+                f"CREATE POLICY {POLICY_NAME} ON {q} "
+                f"USING (tenant_id::text = current_setting('{RLS_SETTING}', true)) "
+                f"WITH CHECK (tenant_id::text = current_setting('{RLS_SETTING}', true))"
+            )
+        )
         names.append(table.name)
     return names
 

@@ -47,15 +47,24 @@ def configure_logging(settings) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer = (structlog.processors.JSONRenderer() if settings["log.format"] == "json"
-                else structlog.dev.ConsoleRenderer(colors=False))
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if settings["log.format"] == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(), cache_logger_on_first_use=True)
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer])
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     handler.set_name("learninghub")
@@ -69,14 +78,24 @@ def configure_logging(settings) -> None:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("learninghub_http_requests_total", "HTTP requests",
-                                ["route", "method", "status"], registry=self.registry)
-        self.latency = Histogram("learninghub_http_request_duration_seconds",
-                                 "HTTP request latency", ["route"], registry=self.registry)
-        self.tasks = Counter("learninghub_tasks_total", "Tasks run", ["task", "outcome"],
-                             registry=self.registry)
-        self.pool = Gauge("learninghub_db_pool_checked_out", "DB connections in use",
-                          registry=self.registry)
+        self.requests = Counter(
+            "learninghub_http_requests_total",
+            "HTTP requests",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "learninghub_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route"],
+            registry=self.registry,
+        )
+        self.tasks = Counter(
+            "learninghub_tasks_total", "Tasks run", ["task", "outcome"], registry=self.registry
+        )
+        self.pool = Gauge(
+            "learninghub_db_pool_checked_out", "DB connections in use", registry=self.registry
+        )
 
 
 def request_tween_factory(handler, registry):
@@ -102,11 +121,18 @@ def request_tween_factory(handler, registry):
                 metrics.requests.labels(route, request.method, str(status)).inc()
                 metrics.latency.labels(route).observe(elapsed)
             if access.isEnabledFor(logging.DEBUG):
-                access.debug("request", extra={
-                    "method": request.method, "path": request.path, "status": status,
-                    "ms": round(elapsed * 1000, 2), "route": route,
-                    "tenant": tenant.slug if tenant else None,
-                    "plugin": getattr(request, "plugin", None)})
+                access.debug(
+                    "request",
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                        "route": route,
+                        "tenant": tenant.slug if tenant else None,
+                        "plugin": getattr(request, "plugin", None),
+                    },
+                )
             _log_context.reset(token)
 
     return tween
@@ -124,8 +150,11 @@ def metrics_view(request):
     pool = getattr(engine, "pool", None)
     if pool is not None and hasattr(pool, "checkedout"):
         metrics.pool.set(pool.checkedout())
-    return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST.split(
-        ";")[0], charset="utf-8")
+    return Response(
+        generate_latest(metrics.registry),
+        content_type=CONTENT_TYPE_LATEST.split(";")[0],
+        charset="utf-8",
+    )
 
 
 def includeme(config) -> None:
@@ -134,5 +163,6 @@ def includeme(config) -> None:
         config.registry["metrics"] = Metrics()
         config.add_route("metrics", "/metrics")
         config.add_view(metrics_view, route_name="metrics", request_method="GET")
-    config.add_tween("learninghub.observability.request_tween_factory",
-                     over="pyramid_tm.tm_tween_factory")
+    config.add_tween(
+        "learninghub.observability.request_tween_factory", over="pyramid_tm.tm_tween_factory"
+    )

@@ -61,14 +61,15 @@ def toposort(plugins: dict[str, PluginManifest]) -> list[str]:
         if state.get(name) == 2:
             return
         if state.get(name) == 1:
-            cycle = path[path.index(name):] + [name]
+            cycle = path[path.index(name) :] + [name]
             raise PluginDependencyError("plugin dependency cycle: " + " -> ".join(cycle))
         state[name] = 1
         for dep in plugins[name].requires:
             if dep not in plugins:
                 raise PluginDependencyError(
                     f"plugin {name!r} requires {dep!r}, which is not installed "
-                    f"(pip install learninghub-{dep.replace('_', '-')}) or is blocked")
+                    f"(pip install learninghub-{dep.replace('_', '-')}) or is blocked"
+                )
             visit(dep, path + [name])
         state[name] = 2
         order.append(name)
@@ -89,11 +90,13 @@ class PluginRegistry:
         self.instance_defaults: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------- discovery
-    def discover(self, settings: dict[str, Any],
-                 extra: Iterable[ModuleType] = ()) -> None:
+    def discover(self, settings: dict[str, Any], extra: Iterable[ModuleType] = ()) -> None:
         blocked = set(settings.get("plugins.blocked", []))
-        wanted = None if settings.get("plugins.autoload", True) else set(
-            settings.get("plugins.load", []))
+        wanted = (
+            None
+            if settings.get("plugins.autoload", True)
+            else set(settings.get("plugins.load", []))
+        )
         found: dict[str, LoadedPlugin] = {}
         for ep in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
             if ep.name in blocked or (wanted is not None and ep.name not in wanted):
@@ -131,23 +134,27 @@ class PluginRegistry:
     def _loaded(module: ModuleType, ep_name: str, dist: str | None) -> LoadedPlugin:
         manifest = getattr(module, "manifest", None)
         if not isinstance(manifest, PluginManifest):
-            raise PluginError(f"plugin {ep_name!r}: module {module.__name__} has no "
-                              "`manifest` (a learninghub.manifest.PluginManifest)")
+            raise PluginError(
+                f"plugin {ep_name!r}: module {module.__name__} has no "
+                "`manifest` (a learninghub.manifest.PluginManifest)"
+            )
         manifest.validate()
         if manifest.name != ep_name:
-            raise PluginError(f"entry point {ep_name!r} loads a plugin named "
-                              f"{manifest.name!r}; they must match")
+            raise PluginError(
+                f"entry point {ep_name!r} loads a plugin named {manifest.name!r}; they must match"
+            )
         return LoadedPlugin(manifest, module, module.__name__.split(".")[0], dist)
 
     @staticmethod
     def _instance_defaults(plugin: LoadedPlugin, settings: dict[str, Any]) -> dict[str, Any]:
         prefix = f"plugin.{plugin.name}."
-        given = {k[len(prefix):]: v for k, v in settings.items() if k.startswith(prefix)}
+        given = {k[len(prefix) :]: v for k, v in settings.items() if k.startswith(prefix)}
         model = plugin.manifest.settings
         if model is None:
             if given:
-                raise ConfigurationError(prefix + next(iter(given)),
-                                         f"plugin {plugin.name!r} has no settings")
+                raise ConfigurationError(
+                    prefix + next(iter(given)), f"plugin {plugin.name!r} has no settings"
+                )
             return {}
         unknown = set(given) - set(model.model_fields)
         if unknown:
@@ -225,8 +232,12 @@ class HookRelay:
                 try:
                     result = impl.function(*args)
                 except Exception:
-                    log.exception("hook %s of plugin %s raised; skipped", name,
-                                  impl.plugin_name, extra={"plugin": impl.plugin_name})
+                    log.exception(
+                        "hook %s of plugin %s raised; skipped",
+                        name,
+                        impl.plugin_name,
+                        extra={"plugin": impl.plugin_name},
+                    )
                     continue
                 if result is not None:
                     if firstresult:
@@ -291,8 +302,7 @@ class Installer:
         prefix = context.plugin.name + "_"
         for table in reversed(db_metadata.sorted_tables):
             if table.name.startswith(prefix) and "tenant_id" in table.c:
-                context.db.execute(table.delete().where(
-                    table.c.tenant_id == context.tenant.id))
+                context.db.execute(table.delete().where(table.c.tenant_id == context.tenant.id))
 
 
 class TenantPlugins:
@@ -338,8 +348,14 @@ class TenantPlugins:
             if settings:
                 tenant_settings = self._validated_settings(plugin, settings)
             self._installer(plugin).install(self._context(plugin))
-            self.db.add(TenantPlugin(plugin=name, installed_version=plugin.manifest.version,
-                                     enabled=True, settings=tenant_settings))
+            self.db.add(
+                TenantPlugin(
+                    plugin=name,
+                    installed_version=plugin.manifest.version,
+                    enabled=True,
+                    settings=tenant_settings,
+                )
+            )
             changed.append(name)
         else:
             if Version(record.installed_version) < Version(plugin.manifest.version):
@@ -372,15 +388,19 @@ class TenantPlugins:
 
     def _dependents(self, name: str) -> list[str]:
         enabled = {r.plugin for r in self.records().values() if r.enabled}
-        return sorted(p for p in enabled if p in self.plugins.plugins
-                      and name in self.plugins.plugins[p].manifest.requires)
+        return sorted(
+            p
+            for p in enabled
+            if p in self.plugins.plugins and name in self.plugins.plugins[p].manifest.requires
+        )
 
     def disable(self, name: str) -> None:
         self.plugins.get(name)
         dependents = self._dependents(name)
         if dependents:
             raise PluginDependencyError(
-                f"cannot disable {name!r}: enabled plugins require it: {', '.join(dependents)}")
+                f"cannot disable {name!r}: enabled plugins require it: {', '.join(dependents)}"
+            )
         record = self._record(name)
         if record is None or not record.enabled:
             return
@@ -392,12 +412,13 @@ class TenantPlugins:
         plugin = self.plugins.get(name)
         record = self._record(name)
         if record is None:
-            raise PluginError(f"plugin {name!r} is not installed for tenant "
-                              f"{self.tenant.slug!r}")
+            raise PluginError(f"plugin {name!r} is not installed for tenant {self.tenant.slug!r}")
         current, target = Version(record.installed_version), Version(plugin.manifest.version)
         if current > target:
-            raise PluginError(f"plugin {name!r}: tenant has {current}, code has {target} "
-                              "(downgrades are not supported)")
+            raise PluginError(
+                f"plugin {name!r}: tenant has {current}, code has {target} "
+                "(downgrades are not supported)"
+            )
         installer = self._installer(plugin)
         ran = []
         for version in sorted(installer.upgrade_steps, key=Version):
@@ -414,7 +435,8 @@ class TenantPlugins:
         if self._dependents(name):
             raise PluginDependencyError(
                 f"cannot uninstall {name!r}: enabled plugins require it: "
-                f"{', '.join(self._dependents(name))}")
+                f"{', '.join(self._dependents(name))}"
+            )
         record = self._record(name)
         if record is None:
             return
@@ -435,13 +457,16 @@ def includeme(config) -> None:
 
     # outermost, before permission and CSRF checks: a disabled plugin's views answer
     # 404 to everyone, never 403 or 400
-    config.add_view_deriver(plugin_enabled_view_deriver, name="learninghub_plugin_enabled",
-                            under=INGRESS, over="secured_view")
+    config.add_view_deriver(
+        plugin_enabled_view_deriver,
+        name="learninghub_plugin_enabled",
+        under=INGRESS,
+        over="secured_view",
+    )
 
     def hooks(request) -> HookRelay:
         tenant = request.tenant
-        return HookRelay(request.registry["plugins"],
-                         tenant.enabled_plugins if tenant else None)
+        return HookRelay(request.registry["plugins"], tenant.enabled_plugins if tenant else None)
 
     config.add_request_method(hooks, "hooks", reify=True)
 

@@ -56,17 +56,16 @@ class TaskDefinition:
 TASKS: dict[str, TaskDefinition] = {}
 
 
-def task(name: str, *, queue: str = "default", max_retries: int = 5,
-         retry_backoff: int = 2) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def task(
+    name: str, *, queue: str = "default", max_retries: int = 5, retry_backoff: int = 2
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a task. ``name`` is ``<plugin>.<what>``."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         existing = TASKS.get(name)
         if existing and existing.func is not func and existing.module != func.__module__:
-            raise ValueError(f"task {name!r} declared twice ({existing.module}, "
-                             f"{func.__module__})")
-        TASKS[name] = TaskDefinition(name, func, func.__module__, queue, max_retries,
-                                     retry_backoff)
+            raise ValueError(f"task {name!r} declared twice ({existing.module}, {func.__module__})")
+        TASKS[name] = TaskDefinition(name, func, func.__module__, queue, max_retries, retry_backoff)
         func.task_name = name  # type: ignore[attr-defined]
         return func
 
@@ -95,11 +94,11 @@ class TaskQueue:
         if tenant is None:
             raise RuntimeError("tasks need a tenant")
         json.dumps(kwargs)  # fail now, not in the worker
-        message = TaskMessage(name, str(tenant.id), kwargs,
-                              getattr(self.request, "request_id", None))
+        message = TaskMessage(
+            name, str(tenant.id), kwargs, getattr(self.request, "request_id", None)
+        )
         registry = self.request.registry
-        after_commit(getattr(self.request, "tm", None),
-                     lambda: dispatch(registry, message))
+        after_commit(getattr(self.request, "tm", None), lambda: dispatch(registry, message))
 
 
 def dispatch(registry, message: TaskMessage) -> None:
@@ -107,13 +106,16 @@ def dispatch(registry, message: TaskMessage) -> None:
     backend = registry.settings["tasks.backend"]
     if backend == "celery":
         definition = TASKS[message.name]
-        celery_app(registry).send_task("learninghub.run_task",
-                             args=[message.name, message.tenant_id, message.kwargs],
-                             kwargs={"request_id": message.request_id},
-                             queue=definition.queue)
+        celery_app(registry).send_task(
+            "learninghub.run_task",
+            args=[message.name, message.tenant_id, message.kwargs],
+            kwargs={"request_id": message.request_id},
+            queue=definition.queue,
+        )
         return
-    run_task(registry, message.name, message.tenant_id, message.kwargs,
-             request_id=message.request_id)
+    run_task(
+        registry, message.name, message.tenant_id, message.kwargs, request_id=message.request_id
+    )
 
 
 class TaskSkipped(Exception):
@@ -122,8 +124,11 @@ class TaskSkipped(Exception):
 
 def make_tenant_request(registry, tenant, transaction_manager, path: str = "/") -> Request:
     """A request bound to ``tenant`` for code running outside HTTP (tasks, CLI)."""
-    base = f"http://{tenant.slug}.{registry.settings['tenancy.base_domain']}" if tenant else \
-        "http://localhost"
+    base = (
+        f"http://{tenant.slug}.{registry.settings['tenancy.base_domain']}"
+        if tenant
+        else "http://localhost"
+    )
     request = Request.blank(path, base_url=base)
     request.registry = registry
     apply_request_extensions(request)
@@ -132,8 +137,9 @@ def make_tenant_request(registry, tenant, transaction_manager, path: str = "/") 
     return request
 
 
-def run_task(registry, name: str, tenant_id: str, kwargs: dict[str, Any], *,
-             request_id: str | None = None) -> str:
+def run_task(
+    registry, name: str, tenant_id: str, kwargs: dict[str, Any], *, request_id: str | None = None
+) -> str:
     """Run one task in its own transaction. Returns "done" or "skipped"; raises on
     failure (after aborting) so that Celery can retry."""
     definition = TASKS.get(name)
@@ -154,8 +160,7 @@ def run_task(registry, name: str, tenant_id: str, kwargs: dict[str, Any], *,
     tm = transaction.TransactionManager(explicit=True)
     request = make_tenant_request(registry, tenant, tm)
     request.request_id = request_id or uuid.uuid4().hex
-    bind_log_context(request_id=request.request_id, tenant=tenant.slug, task=name,
-                     plugin=plugin)
+    bind_log_context(request_id=request.request_id, tenant=tenant.slug, task=name, plugin=plugin)
     metrics = registry.get("metrics")
     tm.begin()
     try:
@@ -180,26 +185,37 @@ def make_celery(registry):
     from celery import Celery
 
     settings = registry.settings
-    app = Celery("learninghub", broker=settings["celery.broker_url"] or "memory://",
-                 backend=settings["celery.result_backend"] or None)
+    app = Celery(
+        "learninghub",
+        broker=settings["celery.broker_url"] or "memory://",
+        backend=settings["celery.result_backend"] or None,
+    )
     app.conf.update(
-        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
-        task_serializer="json", accept_content=["json"], result_serializer="json",
-        task_default_queue="default", broker_connection_retry_on_startup=True,
-        worker_hijack_root_logger=False, timezone="UTC",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_default_queue="default",
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
     )
 
     @app.task(name="learninghub.run_task", bind=True)
-    def run(self, name: str, tenant_id: str, kwargs: dict[str, Any],
-            request_id: str | None = None) -> str:
+    def run(
+        self, name: str, tenant_id: str, kwargs: dict[str, Any], request_id: str | None = None
+    ) -> str:
         try:
             return run_task(registry, name, tenant_id, kwargs, request_id=request_id)
         except Exception as exc:
             definition = TASKS.get(name)
             retries = definition.max_retries if definition else 0
             backoff = definition.retry_backoff if definition else 2
-            raise self.retry(exc=exc, countdown=backoff ** (self.request.retries + 1),
-                             max_retries=retries) from exc
+            raise self.retry(
+                exc=exc, countdown=backoff ** (self.request.retries + 1), max_retries=retries
+            ) from exc
 
     app.learninghub_registry = registry
     return app

@@ -49,7 +49,8 @@ class Tenant(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     domains: Mapped[list[TenantDomain]] = orm.relationship(
-        back_populates="tenant", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="tenant", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class TenantDomain(Base):
@@ -57,7 +58,8 @@ class TenantDomain(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+        sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
     domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
     verified: Mapped[bool] = mapped_column(default=False)
     verification_token: Mapped[str] = mapped_column(sa.String(64), default="")
@@ -120,9 +122,14 @@ def load_tenant_info(session: orm.Session, tenant: Tenant) -> TenantInfo:
     finally:
         bind_tenant(session, previous)
     return TenantInfo(
-        id=tenant.id, slug=tenant.slug, name=tenant.name, status=tenant.status,
-        theme=tenant.theme, branding=dict(tenant.branding or {}),
-        default_locale=tenant.default_locale, default_timezone=tenant.default_timezone,
+        id=tenant.id,
+        slug=tenant.slug,
+        name=tenant.name,
+        status=tenant.status,
+        theme=tenant.theme,
+        branding=dict(tenant.branding or {}),
+        default_locale=tenant.default_locale,
+        default_timezone=tenant.default_timezone,
         settings=dict(tenant.settings or {}),
         enabled_plugins=frozenset(r.plugin for r in rows if r.enabled),
         plugin_settings={r.plugin: dict(r.settings or {}) for r in rows},
@@ -186,8 +193,10 @@ class TenantResolver:
     def _load_by_host(self, session: orm.Session, host: str) -> TenantInfo | None:
         settings = self.registry.settings
         tenant = session.scalar(
-            sa.select(Tenant).join(TenantDomain)
-            .where(TenantDomain.domain == host, TenantDomain.verified.is_(True)))
+            sa.select(Tenant)
+            .join(TenantDomain)
+            .where(TenantDomain.domain == host, TenantDomain.verified.is_(True))
+        )
         if tenant is None:
             base = settings["tenancy.base_domain"].lower()
             suffix = "." + base
@@ -202,7 +211,8 @@ class TenantResolver:
             and host in settings["tenancy.fallback_hosts"]
         ):
             tenant = session.scalar(
-                sa.select(Tenant).where(Tenant.slug == settings["tenancy.fallback_tenant"]))
+                sa.select(Tenant).where(Tenant.slug == settings["tenancy.fallback_tenant"])
+            )
         if tenant is None or tenant.status != "active":
             return None
         return load_tenant_info(session, tenant)

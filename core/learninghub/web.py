@@ -42,9 +42,15 @@ def render_error_page(request, status: int, title: str) -> Response:
         tenant = None
     response = render_to_response(
         "learninghub:templates/error.jinja2",
-        {"status": status, "title": title, "message": messages.get(status, title),
-         "tenant": tenant, "nav": []},
-        request=request)
+        {
+            "status": status,
+            "title": title,
+            "message": messages.get(status, title),
+            "tenant": tenant,
+            "nav": [],
+        },
+        request=request,
+    )
     response.status = status
     return response
 
@@ -56,7 +62,8 @@ def home(request):
     return render_to_response(
         "learninghub:templates/home.jinja2",
         {"tenant": tenant, "nav": nav_items(request), "user": request.identity},
-        request=request)
+        request=request,
+    )
 
 
 def internal_error_view(exc, request):
@@ -68,8 +75,9 @@ def internal_error_view(exc, request):
     from .api import is_api_request, problem_response
 
     if is_api_request(request):
-        return problem_response(request, 500, "Internal server error",
-                                "the error was logged with this request id")
+        return problem_response(
+            request, 500, "Internal server error", "the error was logged with this request id"
+        )
     return render_error_page(request, 500, "Internal Server Error")
 
 

@@ -87,8 +87,9 @@ def test_paginate_walks_every_row_once(tenant, user_factory, db):
     bind_tenant(db, tenant.id)
     seen, cursor = [], None
     while True:
-        rows, cursor = paginate(db, sa.select(User), User.created_at, User.id,
-                                PageQuery(limit=3, cursor=cursor))
+        rows, cursor = paginate(
+            db, sa.select(User), User.created_at, User.id, PageQuery(limit=3, cursor=cursor)
+        )
         seen += [r.id for r in rows]
         if cursor is None:
             break

@@ -29,7 +29,8 @@ def test_wrong_password_and_unknown_user_look_the_same(tenant, user_factory, cli
 def test_user_of_other_tenant_cannot_sign_in(tenant, other_tenant, user_factory, client):
     user_factory(tenant, email="carol@example.org")
     r = client(other_tenant).post_json(
-        "/api/v1/auth/token", {"email": "carol@example.org", "password": PASSWORD})
+        "/api/v1/auth/token", {"email": "carol@example.org", "password": PASSWORD}
+    )
     assert r.status_int == 401
 
 
@@ -91,8 +92,7 @@ def test_resource_roles_count_only_on_their_resource(tenant, user_factory, regis
         def __init__(self, cid):
             self.__lh_resource__ = ("course", cid)
 
-    request = make_tenant_request(registry, registry["tenancy.resolver"].by_id(tenant.id),
-                                  None)
+    request = make_tenant_request(registry, registry["tenancy.resolver"].by_id(tenant.id), None)
     request.__dict__["db"] = db
     request.__dict__["_lh_identity"] = user
     assert user_roles(request) == {"learner"}

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 import transaction
 
 REDIS = os.environ.get("LEARNINGHUB_TEST_REDIS_URL")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not REDIS, reason="needs LEARNINGHUB_TEST_REDIS_URL")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not REDIS, reason="needs LEARNINGHUB_TEST_REDIS_URL"),
+]
 HERE = os.path.dirname(__file__)
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "fakeplugins"))
@@ -32,7 +34,8 @@ def worker_env(tmp_path, lh_database_url):
     base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
     db_url = create_database(base, "lhworker") if base else f"sqlite:///{tmp_path}/w.sqlite"
     ini = tmp_path / "worker.ini"
-    ini.write_text(textwrap.dedent(f"""
+    ini.write_text(
+        textwrap.dedent(f"""
         [app:main]
         use = egg:learninghub
         environment = test
@@ -45,7 +48,8 @@ def worker_env(tmp_path, lh_database_url):
         tasks.backend = celery
         celery.broker_url = {broker_url()}
         log.level = warning
-    """))
+    """)
+    )
     # make the fake plugin discoverable through an entry point in the worker process
     dist = tmp_path / "site" / "lhfake_alpha-1.2.0.dist-info"
     dist.mkdir(parents=True)
@@ -109,23 +113,45 @@ def test_real_worker_runs_task_after_commit_only(worker_env):
     tm.commit()
     assert worker_env["redis"].llen("default") == 1
 
-    env = dict(os.environ, LEARNINGHUB_CONFIG=worker_env["ini"],
-               PYTHONPATH=os.pathsep.join([worker_env["site"], os.path.join(HERE, "fakeplugins"),
-                                           ROOT]))
+    env = dict(
+        os.environ,
+        LEARNINGHUB_CONFIG=worker_env["ini"],
+        PYTHONPATH=os.pathsep.join([worker_env["site"], os.path.join(HERE, "fakeplugins"), ROOT]),
+    )
     env.pop("LEARNINGHUB_TEST_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "entrypoints.worker", "worker", "-Q", "default",
-         "--pool=solo", "--concurrency=1", "--loglevel=WARNING", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "entrypoints.worker",
+            "worker",
+            "-Q",
+            "default",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         engine = registry["db.engine"]
         deadline = time.monotonic() + 60
         name = None
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                name = conn.execute(sa.select(User.__table__.c.display_name).where(
-                    User.__table__.c.id == uuid.UUID(user_id))).scalar()
+                name = conn.execute(
+                    sa.select(User.__table__.c.display_name).where(
+                        User.__table__.c.id == uuid.UUID(user_id)
+                    )
+                ).scalar()
             if name == "renamed by worker" or proc.poll() is not None:
                 break
             time.sleep(0.2)

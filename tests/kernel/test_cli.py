@@ -17,7 +17,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 def write_ini(tmp_path, extra: str = "") -> str:
     ini = tmp_path / "cli.ini"
-    ini.write_text(textwrap.dedent(f"""
+    ini.write_text(
+        textwrap.dedent(f"""
         [app:main]
         use = egg:learninghub
         environment = test
@@ -28,7 +29,9 @@ def write_ini(tmp_path, extra: str = "") -> str:
         mail.path = {tmp_path}/mail
         tenancy.base_domain = learninghub.test
         log.level = warning
-    """) + extra)
+    """)
+        + extra
+    )
     return str(ini)
 
 
@@ -36,9 +39,15 @@ def run(ini, *args, env=None, stdin=""):
     environ = dict(os.environ, **(env or {}))
     for key in ("LEARNINGHUB_TEST_DATABASE_URL", "LEARNINGHUB_TEST_REDIS_URL"):
         environ.pop(key, None)
-    return subprocess.run([sys.executable, "-m", "learninghub.cli", "--config", ini, *args],
-                          capture_output=True, text=True, env=environ, input=stdin,
-                          cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "learninghub.cli", "--config", ini, *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        input=stdin,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_bad_setting_is_one_clear_line(tmp_path):
@@ -68,11 +77,22 @@ def test_tenants_users_and_unknown_plugin(tmp_path):
     assert r.returncode == 0, r.stderr
     assert run(ini, "tenant", "add", "acme").returncode != 0
     assert run(ini, "tenant", "add", "Bad Slug").returncode != 0
-    r = run(ini, "user", "add", "boss@acme.example", "--tenant", "acme", "--role", "admin",
-            stdin="a-long-password\n")
+    r = run(
+        ini,
+        "user",
+        "add",
+        "boss@acme.example",
+        "--tenant",
+        "acme",
+        "--role",
+        "admin",
+        stdin="a-long-password\n",
+    )
     assert r.returncode == 0, r.stderr
-    assert run(ini, "user", "add", "x@acme.example", "--tenant", "acme",
-               stdin="short\n").returncode != 0
+    assert (
+        run(ini, "user", "add", "x@acme.example", "--tenant", "acme", stdin="short\n").returncode
+        != 0
+    )
     r = run(ini, "plugin", "enable", "nosuchplugin", "--tenant", "acme")
     assert r.returncode == 2
     assert "unknown plugin 'nosuchplugin'" in r.stderr and "Traceback" not in r.stderr
@@ -92,13 +112,14 @@ def test_dependency_cycle_is_a_clear_message(tmp_path):
         (pkg / "__init__.py").write_text(
             "from learninghub.manifest import PluginManifest\n"
             f"manifest = PluginManifest(name={name!r}, version='1.0', title={name!r}, "
-            f"requires=({other!r},))\n")
+            f"requires=({other!r},))\n"
+        )
         dist = site / f"lhcycle_{name}-1.0.dist-info"
         dist.mkdir()
-        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: lhcycle-{name}\n"
-                                       "Version: 1.0\n")
-        (dist / "entry_points.txt").write_text(
-            f"[learninghub.plugins]\n{name} = lhcycle_{name}\n")
+        (dist / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: lhcycle-{name}\nVersion: 1.0\n"
+        )
+        (dist / "entry_points.txt").write_text(f"[learninghub.plugins]\n{name} = lhcycle_{name}\n")
     r = run(write_ini(tmp_path), "plugin", "list", env={"PYTHONPATH": str(site)})
     assert r.returncode == 2
     assert "plugin dependency cycle: cyca -> cycb -> cyca" in r.stderr
@@ -128,13 +149,30 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     assert r.returncode == 0, r.stderr
     site = tmp_path / "site"
     pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(site), str(dest / "demoplug")], capture_output=True, text=True,
-        timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(dest / "demoplug"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pip.returncode == 0, pip.stderr
     env = {"PYTHONPATH": str(site)}
-    for args in (("db", "upgrade"), ("tenant", "add", "demo"), ("tenant", "add", "other"),
-                 ("plugin", "enable", "demoplug", "--tenant", "demo")):
+    for args in (
+        ("db", "upgrade"),
+        ("tenant", "add", "demo"),
+        ("tenant", "add", "other"),
+        ("plugin", "enable", "demoplug", "--tenant", "demo"),
+    ):
         r = run(ini, *args, env=env)
         assert r.returncode == 0, (args, r.stderr)
     assert "demoplug" in run(ini, "plugin", "list", "--tenant", "demo", env=env).stdout
@@ -144,7 +182,11 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     environ.pop("LEARNINGHUB_TEST_REDIS_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "learninghub.cli", "--config", ini, "serve", "--port", str(port)],
-        env=environ, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=environ,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -161,9 +203,21 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
         assert "demo" not in body.split('"instance"')[0]
         # the generated plugin's own tests pass
         tests = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-             str(dest / "demoplug" / "tests")], capture_output=True, text=True, cwd=ROOT,
-            env=dict(environ), timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(dest / "demoplug" / "tests"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=dict(environ),
+            timeout=300,
+        )
         assert tests.returncode == 0, tests.stdout[-3000:]
     finally:
         server.terminate()

@@ -20,9 +20,10 @@ def test_defaults_are_filled_and_typed():
 
 
 def test_environment_overrides_ini():
-    s = collect_settings(dict(GOOD, **{"db.pool_size": "3"}),
-                         environ={"LEARNINGHUB_DB_POOL_SIZE": "7",
-                                  "LEARNINGHUB_METRICS_ENABLED": "yes"})
+    s = collect_settings(
+        dict(GOOD, **{"db.pool_size": "3"}),
+        environ={"LEARNINGHUB_DB_POOL_SIZE": "7", "LEARNINGHUB_METRICS_ENABLED": "yes"},
+    )
     assert s["db.pool_size"] == 7 and s["metrics.enabled"] is True
 
 
@@ -32,14 +33,17 @@ def test_every_setting_has_an_env_var_and_doc():
         assert setting.doc
 
 
-@pytest.mark.parametrize("raw, key", [
-    ({"db.urll": "x"}, "db.urll"),
-    ({"db.pool_size": "ten"}, "db.pool_size"),
-    ({"metrics.enabled": "maybe"}, "metrics.enabled"),
-    ({"tasks.backend": "threads"}, "tasks.backend"),
-    ({"tasks.backend": "celery"}, "celery.broker_url"),
-    ({"cache.url": "memcached://x"}, "cache.url"),
-])
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"db.urll": "x"}, "db.urll"),
+        ({"db.pool_size": "ten"}, "db.pool_size"),
+        ({"metrics.enabled": "maybe"}, "metrics.enabled"),
+        ({"tasks.backend": "threads"}, "tasks.backend"),
+        ({"tasks.backend": "celery"}, "celery.broker_url"),
+        ({"cache.url": "memcached://x"}, "cache.url"),
+    ],
+)
 def test_bad_ini_setting_names_the_key(raw, key):
     with pytest.raises(ConfigurationError) as info:
         collect_settings(dict(GOOD, **raw), environ={})
@@ -54,8 +58,10 @@ def test_unknown_environment_setting_names_the_variable():
 
 
 def test_test_and_config_variables_are_not_settings():
-    collect_settings(dict(GOOD), environ={"LEARNINGHUB_CONFIG": "x.ini",
-                                          "LEARNINGHUB_TEST_DATABASE_URL": "postgresql://"})
+    collect_settings(
+        dict(GOOD),
+        environ={"LEARNINGHUB_CONFIG": "x.ini", "LEARNINGHUB_TEST_DATABASE_URL": "postgresql://"},
+    )
 
 
 def test_short_secret_is_refused():
@@ -63,12 +69,21 @@ def test_short_secret_is_refused():
         collect_settings({"secret.key": "short"}, environ={})
 
 
-@pytest.mark.parametrize("raw, key", [
-    ({"secret.key": "dev-only-" + "x" * 40, "db.url": "postgresql://db/lh"}, "secret.key"),
-    ({"secret.key": "p" * 40, "db.url": "sqlite:///x.sqlite"}, "db.url"),
-    ({"secret.key": "p" * 40, "db.url": "postgresql://db/lh",
-      "tenancy.fallback_tenant": "demo"}, "tenancy.fallback_tenant"),
-])
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"secret.key": "dev-only-" + "x" * 40, "db.url": "postgresql://db/lh"}, "secret.key"),
+        ({"secret.key": "p" * 40, "db.url": "sqlite:///x.sqlite"}, "db.url"),
+        (
+            {
+                "secret.key": "p" * 40,
+                "db.url": "postgresql://db/lh",
+                "tenancy.fallback_tenant": "demo",
+            },
+            "tenancy.fallback_tenant",
+        ),
+    ],
+)
 def test_production_refuses_development_choices(raw, key):
     with pytest.raises(ConfigurationError) as info:
         collect_settings(dict(raw, environment="production"), environ={})
@@ -80,9 +95,13 @@ def test_production_ini_refuses_to_start_without_real_secrets():
 
     with pytest.raises(ConfigurationError):
         collect_settings(read_settings(PROD_INI), environ={})
-    ok = collect_settings(read_settings(PROD_INI), environ={
-        "LEARNINGHUB_SECRET_KEY": "r" * 48,
-        "LEARNINGHUB_DB_URL": "postgresql://app@db/learninghub"})
+    ok = collect_settings(
+        read_settings(PROD_INI),
+        environ={
+            "LEARNINGHUB_SECRET_KEY": "r" * 48,
+            "LEARNINGHUB_DB_URL": "postgresql://app@db/learninghub",
+        },
+    )
     assert ok["environment"] == "production"
 
 

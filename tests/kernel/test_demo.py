@@ -19,7 +19,8 @@ from .test_cli import ROOT, free_port, http_get
 @pytest.mark.slow
 def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
     ini = tmp_path / "dev.ini"
-    ini.write_text(textwrap.dedent(f"""
+    ini.write_text(
+        textwrap.dedent(f"""
         [app:main]
         use = egg:learninghub
         environment = development
@@ -31,12 +32,19 @@ def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
         tenancy.fallback_tenant = demo
         auth.cookie_secure = false
         log.level = warning
-    """))
+    """)
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNINGHUB_TEST_")}
 
     def cli(*args):
-        r = subprocess.run([sys.executable, "-m", "learninghub.cli", "--config", str(ini), *args],
-                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-m", "learninghub.cli", "--config", str(ini), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         return r.stdout
 
@@ -44,15 +52,27 @@ def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
     first = cli("demo")
     second = cli("demo")
     creds = dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", first, re.M))
-    assert set(creds) == {"admin@demo.example", "instructor@demo.example",
-                          "learner@demo.example"}
+    assert set(creds) == {"admin@demo.example", "instructor@demo.example", "learner@demo.example"}
     assert dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", second, re.M)) == creds
     assert cli("tenant", "list").count("demo") == 1
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "learninghub.cli", "--config", str(ini), "serve", "--port",
-         str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "learninghub.cli",
+            "--config",
+            str(ini),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -65,11 +85,14 @@ def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
             req = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/v1/auth/token",
                 data=json.dumps({"email": email, "password": password}).encode(),
-                headers={"Content-Type": "application/json", "Host": f"localhost:{port}"})
+                headers={"Content-Type": "application/json", "Host": f"localhost:{port}"},
+            )
             with urllib.request.urlopen(req, timeout=10) as resp:
                 token = json.loads(resp.read())["access_token"]
-            me = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me", headers={
-                "Authorization": f"Bearer {token}", "Host": f"localhost:{port}"})
+            me = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/me",
+                headers={"Authorization": f"Bearer {token}", "Host": f"localhost:{port}"},
+            )
             with urllib.request.urlopen(me, timeout=10) as resp:
                 body = json.loads(resp.read())
             assert body["email"] == email and body["tenant"] == "demo"

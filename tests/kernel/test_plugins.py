@@ -39,27 +39,32 @@ def test_blocked_and_autoload(lh_raw_settings):
 
     settings = collect_settings(lh_raw_settings, environ={})
     reg = PluginRegistry()
-    reg.discover(dict(settings, **{"plugins.blocked": ["beta"]}),
-                 extra=[lhfake_alpha, lhfake_beta])
+    reg.discover(dict(settings, **{"plugins.blocked": ["beta"]}), extra=[lhfake_alpha, lhfake_beta])
     assert "alpha" in reg.plugins and "beta" not in reg.plugins
     reg = PluginRegistry()
     with pytest.raises(PluginDependencyError):
-        reg.discover(dict(settings, **{"plugins.blocked": ["alpha"]}),
-                     extra=[lhfake_alpha, lhfake_beta])
+        reg.discover(
+            dict(settings, **{"plugins.blocked": ["alpha"]}), extra=[lhfake_alpha, lhfake_beta]
+        )
     reg = PluginRegistry()
     reg.discover(dict(settings, **{"plugins.autoload": False, "plugins.load": []}))
     assert reg.plugins == {}
     with pytest.raises(UnknownPlugin, match="nosuch"):
-        PluginRegistry().discover(dict(settings, **{"plugins.autoload": False,
-                                                    "plugins.load": ["nosuch"]}))
+        PluginRegistry().discover(
+            dict(settings, **{"plugins.autoload": False, "plugins.load": ["nosuch"]})
+        )
 
 
 @pytest.fixture(scope="module")
 def fake_config(lh_config, lh_raw_settings):
     from learninghub import configure
 
-    return configure(lh_raw_settings, engine=lh_config.registry["db.engine"], environ={},
-                     extra_plugins=[lhfake_alpha, lhfake_beta])
+    return configure(
+        lh_raw_settings,
+        engine=lh_config.registry["db.engine"],
+        environ={},
+        extra_plugins=[lhfake_alpha, lhfake_beta],
+    )
 
 
 @pytest.fixture
@@ -90,8 +95,9 @@ def make_tenant(registry, db, slug, plugins):
 
 
 def get(app, slug, path, **kw):
-    return app.get(path, extra_environ={"HTTP_HOST": f"{slug}.learninghub.test"},
-                   expect_errors=True, **kw)
+    return app.get(
+        path, extra_environ={"HTTP_HOST": f"{slug}.learninghub.test"}, expect_errors=True, **kw
+    )
 
 
 def test_view_answers_only_where_enabled(fake, db):
@@ -108,10 +114,12 @@ def test_disabled_plugin_is_404_before_permission_and_csrf_checks(fake, db):
     make_tenant(registry, db, "off", [])
     assert get(app, "off", "/alpha/secret").status_int == 404
     assert get(app, "on", "/alpha/secret").status_int == 403  # anonymous, enabled
-    off = app.post("/alpha/form", extra_environ={"HTTP_HOST": "off.learninghub.test"},
-                   expect_errors=True)
-    on = app.post("/alpha/form", extra_environ={"HTTP_HOST": "on.learninghub.test"},
-                  expect_errors=True)
+    off = app.post(
+        "/alpha/form", extra_environ={"HTTP_HOST": "off.learninghub.test"}, expect_errors=True
+    )
+    on = app.post(
+        "/alpha/form", extra_environ={"HTTP_HOST": "on.learninghub.test"}, expect_errors=True
+    )
     assert off.status_int == 404
     assert on.status_int == 400  # CSRF token missing
 
@@ -140,8 +148,9 @@ def test_broken_hook_is_isolated_and_logged(fake, db, caplog):
         ping = get(app, "both", "/alpha/ping")
     assert home.status_int == 200 and "Alpha" in home.text  # beta's nav broke, page did not
     assert ping.text == "alpha-default"  # firstresult falls back past the broken provider
-    assert any(getattr(r, "plugin", None) == "beta" or "beta" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        getattr(r, "plugin", None) == "beta" or "beta" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_hooks_of_disabled_plugins_are_not_called(fake, db, caplog):
@@ -158,8 +167,10 @@ def test_event_and_task_run_after_commit(fake, db):
     registry, app = fake
     make_tenant(registry, db, "events", ["alpha"])
     assert get(app, "events", "/alpha/emit?n=1").status_int == 200
-    assert lhfake_alpha.RECORDED == [("event", "alpha.thing.happened", "1"),
-                                     ("task", "1", "events")]
+    assert lhfake_alpha.RECORDED == [
+        ("event", "alpha.thing.happened", "1"),
+        ("task", "1", "events"),
+    ]
 
 
 def test_rolled_back_request_emits_and_enqueues_nothing(fake, db):
@@ -196,10 +207,12 @@ def test_upgrade_steps_run_in_order(fake, db):
     ran = []
 
     class Steps(Installer):
-        upgrade_steps = {"1.2.0": lambda ctx: ran.append("1.2.0"),
-                         "1.1.0": lambda ctx: ran.append("1.1.0"),
-                         "0.9.0": lambda ctx: ran.append("0.9.0"),
-                         "2.0.0": lambda ctx: ran.append("2.0.0")}
+        upgrade_steps = {
+            "1.2.0": lambda ctx: ran.append("1.2.0"),
+            "1.1.0": lambda ctx: ran.append("1.1.0"),
+            "0.9.0": lambda ctx: ran.append("0.9.0"),
+            "2.0.0": lambda ctx: ran.append("2.0.0"),
+        }
 
     plugin = registry["plugins"].plugins["alpha"]
     original = plugin.manifest
@@ -231,12 +244,10 @@ def test_tenant_stores_only_its_own_setting_choices(registry, db, tenant_factory
 
     t = tenant_factory(plugins=[])
     bind_tenant(db, t.id)
-    TenantPlugins(registry, db, t.orm).enable("announcements",
-                                              settings={"email_on_publish": False})
+    TenantPlugins(registry, db, t.orm).enable("announcements", settings={"email_on_publish": False})
     record = db.query(TenantPlugin).filter_by(plugin="announcements").one()
     assert record.settings == {"email_on_publish": False}  # max_body_chars follows defaults
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError):
-        TenantPlugins(registry, db, t.orm).enable("announcements",
-                                                  settings={"max_body_chars": 1})
+        TenantPlugins(registry, db, t.orm).enable("announcements", settings={"max_body_chars": 1})

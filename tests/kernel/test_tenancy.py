@@ -19,7 +19,8 @@ def test_unknown_host_gets_404_page_naming_no_tenant(tenant, client):
     assert r.status_int == 404
     assert tenant.slug not in r.text and "Tenant" not in r.text
     api = client(None, host="nobody.example.com").post_json(
-        "/api/v1/auth/token", {"email": "a@b.c", "password": "x"})
+        "/api/v1/auth/token", {"email": "a@b.c", "password": "x"}
+    )
     assert api.status_int == 404
     assert api.content_type == "application/problem+json"
 
@@ -49,8 +50,10 @@ def test_fallback_serves_named_tenant_in_development(tenant_factory, registry):
 
     t = tenant_factory(slug="fallbacktest")
     resolver = TenantResolver(registry)
-    settings = dict(registry.settings, **{"environment": "development",
-                                          "tenancy.fallback_tenant": "fallbacktest"})
+    settings = dict(
+        registry.settings,
+        **{"environment": "development", "tenancy.fallback_tenant": "fallbacktest"},
+    )
 
     class FakeRegistry(dict):
         pass
@@ -101,8 +104,7 @@ def test_writing_a_row_of_another_tenant_raises(tenant, other_tenant, user_facto
     db.rollback()
 
 
-def test_changing_a_loaded_row_of_another_tenant_raises(tenant, other_tenant, user_factory,
-                                                        db):
+def test_changing_a_loaded_row_of_another_tenant_raises(tenant, other_tenant, user_factory, db):
     from learninghub.db import system_session
 
     b = user_factory(other_tenant)

@@ -34,8 +34,14 @@ def tenant_segment(tenant_id: uuid.UUID | str) -> str:
         raise ValueError(f"tenant_id must be a UUID, got {tenant_id!r}") from None
 
 
-def directory_backend(settings: dict[str, Any], backend_key: str, expected: str,
-                      path_key: str, default_path: str, cls: Callable[[str], T]) -> T:
+def directory_backend(
+    settings: dict[str, Any],
+    backend_key: str,
+    expected: str,
+    path_key: str,
+    default_path: str,
+    cls: Callable[[str], T],
+) -> T:
     """Build a directory-based back end (``cls(path)``), naming the key on errors."""
     backend = settings.get(backend_key) or expected
     if backend != expected:
@@ -49,8 +55,9 @@ def directory_backend(settings: dict[str, Any], backend_key: str, expected: str,
         raise ConfigurationError(path_key, f"cannot create {path!r}: {exc}") from exc
 
 
-def url_backend(settings: dict[str, Any], key: str, memory: Callable[[], T],
-                redis: Callable[[str], T]) -> T:
+def url_backend(
+    settings: dict[str, Any], key: str, memory: Callable[[], T], redis: Callable[[str], T]
+) -> T:
     """Build a back end chosen by the scheme of a URL setting: ``memory://`` or Redis."""
     url = settings.get(key) or "memory://"
     scheme = str(url).partition("://")[0]

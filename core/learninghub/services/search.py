@@ -291,5 +291,6 @@ def _is_null(query: Query) -> bool:
 def factory(settings: dict[str, Any]) -> WhooshSearchIndex:
     """Build the index from ``search.path`` (directory, default ``var/search``);
     ``search.backend`` must be ``whoosh``."""
-    return directory_backend(settings, "search.backend", "whoosh", "search.path",
-                             "var/search", WhooshSearchIndex)
+    return directory_backend(
+        settings, "search.backend", "whoosh", "search.path", "var/search", WhooshSearchIndex
+    )

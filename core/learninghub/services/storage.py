@@ -246,5 +246,6 @@ def _is_regular_stat(st: os.stat_result) -> bool:
 def factory(settings: dict[str, Any]) -> LocalFileStorage:
     """Build the storage from ``storage.path`` (directory, default ``var/files``);
     ``storage.backend`` must be ``local``."""
-    return directory_backend(settings, "storage.backend", "local", "storage.path",
-                             "var/files", LocalFileStorage)
+    return directory_backend(
+        settings, "storage.backend", "local", "storage.path", "var/files", LocalFileStorage
+    )

@@ -22,8 +22,10 @@ SERVICE_MODULES = {
 
 
 def build_services(settings) -> dict:
-    return {iface: importlib.import_module(path).factory(settings)
-            for iface, path in SERVICE_MODULES.items()}
+    return {
+        iface: importlib.import_module(path).factory(settings)
+        for iface, path in SERVICE_MODULES.items()
+    }
 
 
 def includeme(config) -> None:

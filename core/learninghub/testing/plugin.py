@@ -169,7 +169,8 @@ def db(registry, db_connection):
     from learninghub.db import system_session
 
     session = registry["db.session_factory"](
-        bind=db_connection, join_transaction_mode="create_savepoint")
+        bind=db_connection, join_transaction_mode="create_savepoint"
+    )
     system_session(session)
     yield session
     session.close()
@@ -194,8 +195,11 @@ def tenant_factory(registry, db):
     from learninghub.plugins import TenantPlugins
     from learninghub.tenancy import Tenant
 
-    def make(slug: str | None = None, plugins: list[str] | tuple[str, ...] | None = None,
-             name: str | None = None) -> TenantHandle:
+    def make(
+        slug: str | None = None,
+        plugins: list[str] | tuple[str, ...] | None = None,
+        name: str | None = None,
+    ) -> TenantHandle:
         slug = slug or f"t{uuid.uuid4().hex[:8]}"
         t = Tenant(slug=slug, name=name or f"Tenant {slug}")
         db.add(t)
@@ -209,8 +213,7 @@ def tenant_factory(registry, db):
                 system_session(db)
         db.flush()
         registry["tenancy.resolver"].invalidate()
-        return TenantHandle(t.id, slug, f"{slug}.{registry.settings['tenancy.base_domain']}",
-                            t)
+        return TenantHandle(t.id, slug, f"{slug}.{registry.settings['tenancy.base_domain']}", t)
 
     return make
 
@@ -230,13 +233,17 @@ def user_factory(registry, db):
     from learninghub.db import bind_tenant, system_session
     from learninghub.identity import create_user
 
-    def make(tenant: TenantHandle, role: str = "learner", email: str | None = None,
-             password: str = PASSWORD, roles: tuple[str, ...] | None = None):
+    def make(
+        tenant: TenantHandle,
+        role: str = "learner",
+        email: str | None = None,
+        password: str = PASSWORD,
+        roles: tuple[str, ...] | None = None,
+    ):
         email = email or f"{role}-{uuid.uuid4().hex[:6]}@example.org"
         bind_tenant(db, tenant.id)
         try:
-            user = create_user(db, registry["passwords"], email, password,
-                               roles or (role,))
+            user = create_user(db, registry["passwords"], email, password, roles or (role,))
         finally:
             system_session(db)
         return user
@@ -264,8 +271,14 @@ def installed(registry, db):
 class Client:
     """webtest bound to one tenant's host, optionally signed in with a bearer token."""
 
-    def __init__(self, app: webtest.TestApp, registry, tenant: TenantHandle | None,
-                 user=None, host: str | None = None):
+    def __init__(
+        self,
+        app: webtest.TestApp,
+        registry,
+        tenant: TenantHandle | None,
+        user=None,
+        host: str | None = None,
+    ):
         self.app = app
         self.registry = registry
         self.tenant = tenant

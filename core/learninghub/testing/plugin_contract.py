@@ -73,22 +73,20 @@ class PluginContractTests:
         enabled = manager.enable(self.plugin)
         assert self.plugin in enabled
         record = db.scalar(sa.select(TenantPlugin).where(TenantPlugin.plugin == self.plugin))
-        assert record.enabled and record.installed_version == self._loaded(
-            registry).manifest.version
+        assert (
+            record.enabled and record.installed_version == self._loaded(registry).manifest.version
+        )
         manager.disable(self.plugin)
         assert record.enabled is False
         manager.enable(self.plugin)
         assert record.enabled is True
         manager.uninstall(self.plugin)
-        assert db.scalar(sa.select(TenantPlugin).where(
-            TenantPlugin.plugin == self.plugin)) is None
+        assert db.scalar(sa.select(TenantPlugin).where(TenantPlugin.plugin == self.plugin)) is None
         manager.enable(self.plugin)
         manager.purge(self.plugin)
-        assert db.scalar(sa.select(TenantPlugin).where(
-            TenantPlugin.plugin == self.plugin)) is None
+        assert db.scalar(sa.select(TenantPlugin).where(TenantPlugin.plugin == self.plugin)) is None
 
-    def test_routes_404_when_disabled(self, registry, tenant_factory, user_factory,
-                                      client) -> None:
+    def test_routes_404_when_disabled(self, registry, tenant_factory, user_factory, client) -> None:
         if not self.probes:
             pytest.skip("plugin declares no probes")
         deps = list(self._loaded(registry).manifest.requires)
@@ -102,8 +100,7 @@ class PluginContractTests:
             on = self._call(client(with_plugin, admin_with), method, path)
             assert on.status_int != 404, (method, path, on.status)
 
-    def test_cross_tenant_isolation(self, registry, tenant_factory, user_factory,
-                                    client) -> None:
+    def test_cross_tenant_isolation(self, registry, tenant_factory, user_factory, client) -> None:
         a, b = tenant_factory(), tenant_factory()
         admin_a, admin_b = user_factory(a, "admin"), user_factory(b, "admin")
         url = self.create_resource(client, a, admin_a)

@@ -17,8 +17,13 @@ class Permission(enum.StrEnum):
     PING = "alpha:ping:view"
 
 
-manifest = PluginManifest(name="alpha", version="1.2.0", title="Alpha",
-                          permissions=Permission, default_grants={"learner": (Permission.PING,)})
+manifest = PluginManifest(
+    name="alpha",
+    version="1.2.0",
+    title="Alpha",
+    permissions=Permission,
+    default_grants={"learner": (Permission.PING,)},
+)
 
 
 class Specs:
@@ -69,8 +74,7 @@ def ping(request):
 
 def emit(request):
     n = request.params.get("n", "0")
-    request.emit("alpha.thing.happened", resource_type="thing", resource_id=n,
-                 payload={"n": n})
+    request.emit("alpha.thing.happened", resource_type="thing", resource_id=n, payload={"n": n})
     request.tasks.enqueue("alpha.record", value=n)
     if request.params.get("fail"):
         raise RuntimeError("the write failed after emitting")
@@ -93,11 +97,13 @@ def flaky(request):
 
 def includeme(config):
     config.add_route("alpha.secret", "/alpha/secret")
-    config.add_view(lambda request: Response("secret"), route_name="alpha.secret",
-                    permission=Permission.PING)
+    config.add_view(
+        lambda request: Response("secret"), route_name="alpha.secret", permission=Permission.PING
+    )
     config.add_route("alpha.form", "/alpha/form")
-    config.add_view(lambda request: Response("posted"), route_name="alpha.form",
-                    request_method="POST")
+    config.add_view(
+        lambda request: Response("posted"), route_name="alpha.form", request_method="POST"
+    )
     config.add_route("alpha.flaky", "/alpha/flaky")
     config.add_view(flaky, route_name="alpha.flaky")
     config.add_route("alpha.ping", "/alpha/ping")
