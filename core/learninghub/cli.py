@@ -131,6 +131,25 @@ def db_upgrade(env: Env, target: str) -> None:
     click.echo(f"database upgraded to {target}")
 
 
+@db.command("revision")
+@click.option("--branch", required=True, help='"kernel" or a plugin name')
+@click.option("-m", "--message", required=True)
+@pass_env
+def db_revision(env: Env, branch: str, message: str) -> None:
+    """Autogenerate the next migration of a branch from its models (database must be
+    at every head; only that branch's tables are compared)."""
+    from alembic.util import CommandError
+
+    from .config import collect_settings
+    from .migrate import new_revision
+
+    try:
+        path = new_revision(collect_settings(env.raw_settings), branch, message)
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {path}\nreview it, then: learninghub db upgrade")
+
+
 @db.command("downgrade")
 @click.argument("target")
 @pass_env

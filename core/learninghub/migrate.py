@@ -141,3 +141,74 @@ def pending_revisions(plugins, connection) -> set[str]:
         nodes = rmap._get_ancestor_nodes(rmap.get_revisions(current), include_dependencies=True)
         applied = {rev.revision for rev in nodes}
     return {rev.revision for rev in script.walk_revisions()} - applied
+
+
+def kernel_tables() -> set[str]:
+    _import_kernel_models()
+    from .db import Base
+
+    return {
+        m.local_table.name
+        for m in Base.registry.mappers
+        if m.class_.__module__.startswith("learninghub.")
+    }
+
+
+def new_revision(
+    settings: dict[str, Any], branch: str, message: str, plugins=None, engine=None
+) -> str:
+    """Autogenerate the next revision of ``branch`` ("kernel" or a plugin name),
+    comparing the models of that branch only with the database (which must be at
+    every head). The first revision of a plugin starts its branch, labelled with the
+    plugin's name and depending on the kernel's head. Returns the new file's path."""
+    from alembic.util import CommandError
+
+    plugins = plugins or load_plugins(settings)
+    engine = engine or make_engine(settings)
+    if branch == "kernel":
+        version_path = _package_dir("learninghub:migrations/versions")
+        owned = kernel_tables()
+
+        def owns(name: str) -> bool:
+            return name in owned
+    else:
+        plugin = plugins.get(branch)
+        if not plugin.manifest.migrations:
+            raise CommandError(
+                f"plugin {branch!r} declares no migrations: add "
+                f'migrations="{plugin.package}:migrations/versions" to its manifest and '
+                "create that folder"
+            )
+        version_path = _package_dir(plugin.manifest.migrations)
+        os.makedirs(version_path, exist_ok=True)
+        prefix = branch + "_"
+
+        def owns(name: str) -> bool:
+            return name.startswith(prefix)
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        table_name = name if type_ == "table" else getattr(table, "name", "")
+        return owns(table_name or "")
+
+    with engine.connect() as connection:
+        pending = pending_revisions(plugins, connection)
+        if pending:
+            raise CommandError(
+                "the database is not at every head: run `learninghub db upgrade` first"
+            )
+        cfg = alembic_config(plugins, connection)
+        cfg.attributes["include_object"] = include_object
+        script = ScriptDirectory.from_config(cfg)
+        labels = {label for rev in script.walk_revisions() for label in rev.branch_labels}
+        kwargs: dict[str, Any] = {"message": message, "autogenerate": True}
+        if branch in labels:
+            kwargs["head"] = f"{branch}@head"
+        else:
+            kernel_head = script.revision_map.get_revisions("kernel@head")[0].revision
+            kwargs.update(
+                head="base", branch_label=branch, version_path=version_path, depends_on=kernel_head
+            )
+        revision = command.revision(cfg, **kwargs)
+        connection.commit()
+    return revision.path

@@ -147,6 +147,32 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     dest = tmp_path / "plugins"
     r = run(ini, "plugin", "new", "demoplug", "--dest", str(dest))
     assert r.returncode == 0, r.stderr
+    # a plugin author adds a model and lets the CLI write the first migration
+    pkg = dest / "demoplug" / "learninghub_demoplug"
+    (pkg / "models.py").write_text(
+        textwrap.dedent("""
+        import uuid
+
+        import sqlalchemy as sa
+        from sqlalchemy.orm import Mapped, mapped_column
+
+        from learninghub.db import Base, TenantScoped, new_id
+
+
+        class Greeting(TenantScoped, Base):
+            __tablename__ = "demoplug_greetings"
+            id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+            text: Mapped[str] = mapped_column(sa.String(100))
+    """)
+    )
+    init = (pkg / "__init__.py").read_text()
+    assert '    title="Demoplug",' in init
+    init = init.replace(
+        '    title="Demoplug",',
+        '    title="Demoplug",\n    migrations="learninghub_demoplug:migrations/versions",',
+    )
+    (pkg / "__init__.py").write_text(init + "\nfrom . import models  # noqa: E402,F401\n")
+    (pkg / "migrations" / "versions").mkdir(parents=True)
     site = tmp_path / "site"
     pip = subprocess.run(
         [
@@ -169,6 +195,8 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     env = {"PYTHONPATH": str(site)}
     for args in (
         ("db", "upgrade"),
+        ("db", "revision", "--branch", "demoplug", "-m", "demoplug: greetings"),
+        ("db", "upgrade"),
         ("tenant", "add", "demo"),
         ("tenant", "add", "other"),
         ("plugin", "enable", "demoplug", "--tenant", "demo"),
@@ -176,6 +204,17 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
         r = run(ini, *args, env=env)
         assert r.returncode == 0, (args, r.stderr)
     assert "demoplug" in run(ini, "plugin", "list", "--tenant", "demo", env=env).stdout
+    import sqlite3
+
+    def tables() -> set[str]:
+        with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
+            return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+    assert "demoplug_greetings" in tables()
+    assert run(ini, "db", "downgrade", "demoplug@base", env=env).returncode == 0
+    assert "demoplug_greetings" not in tables() and "users" in tables()
+    assert run(ini, "db", "upgrade", env=env).returncode == 0
+    assert "demoplug_greetings" in tables()
     port = free_port()
     environ = dict(os.environ, **env)
     environ.pop("LEARNINGHUB_TEST_DATABASE_URL", None)
