@@ -11,12 +11,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
 from zope.interface import implementer
 
 from learninghub.interfaces import ICache
+
+if TYPE_CHECKING:
+    import redis
+
 from learninghub.services import tenant_segment, url_backend
 
 TenantId = uuid.UUID | str | None
@@ -135,6 +138,8 @@ class RedisCache:
     """Redis-backed cache; keys are ``lh:<tenant or ->:<key>``, values JSON."""
 
     def __init__(self, url: str, *, client: redis.Redis | None = None) -> None:
+        import redis  # here, not at module level: the embedded default never loads it
+
         self.url = url
         self._client = client if client is not None else redis.Redis.from_url(url)
 
@@ -161,6 +166,8 @@ class RedisCache:
 
     def incr(self, tenant_id: TenantId, key: str, amount: int = 1, ttl: float | None = None) -> int:
         """INCRBY, plus PEXPIRE NX in the same MULTI when ``ttl`` is given."""
+        import redis  # here, not at module level: the embedded default never loads it
+
         redis_key = self.redis_key(tenant_id, key)
         _check_amount(amount)
         _check_ttl(ttl)

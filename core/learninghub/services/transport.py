@@ -11,12 +11,15 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
 from zope.interface import implementer
 
 from learninghub.interfaces import IEventTransport
+
+if TYPE_CHECKING:
+    import redis
+
 from learninghub.services import tenant_segment, url_backend
 
 log = logging.getLogger(__name__)
@@ -133,6 +136,8 @@ class RedisSubscription:
         raise TimeoutError(f"Redis did not confirm the subscription to {self.channel}")
 
     def _run(self) -> None:
+        import redis  # here, not at module level: the embedded default never loads it
+
         backoff = POLL_INTERVAL
         while not self._stop.is_set():
             try:
@@ -163,6 +168,8 @@ class RedisSubscription:
 
     def close(self) -> None:
         """Stop the thread and close the connection; closing twice is harmless."""
+        import redis  # here, not at module level: the embedded default never loads it
+
         if self._stop.is_set():
             return
         self._stop.set()
@@ -182,6 +189,8 @@ class RedisTransport:
     """Redis pub/sub on ``lh:<tenant>:<channel>``, one listener thread per subscription."""
 
     def __init__(self, url: str, *, client: redis.Redis | None = None) -> None:
+        import redis  # here, not at module level: the embedded default never loads it
+
         self.url = url
         self._client = client if client is not None else redis.Redis.from_url(url)
         self._lock = threading.Lock()
