@@ -130,3 +130,12 @@ def test_unbound_session_refuses_tenant_scoped_queries(registry, db_connection):
 def test_api_on_unknown_host_is_404_not_401(client):
     r = client(None, host="nobody.example.com").get("/api/v1/me")
     assert r.status_int == 404
+
+
+def test_factories_do_not_trip_over_pending_changes(tenant, other_tenant, user_factory, db):
+    """Set-up code may change one tenant's row and then create users in another."""
+    a = user_factory(tenant)
+    a.display_name = "pending change"
+    user_factory(other_tenant)  # binds db to other_tenant internally
+    db.flush()
+    assert a.display_name == "pending change"

@@ -206,7 +206,7 @@ def tenant_factory(registry, db):
         db.flush()
         names = registry["plugins"].order if plugins is None else plugins
         if names:
-            bind_tenant(db, t.id)
+            bind_tenant(db, t.id)  # (flushed above, as a system session)
             try:
                 TenantPlugins(registry, db, t).enable_many(names)
             finally:
@@ -241,6 +241,7 @@ def user_factory(registry, db):
         roles: tuple[str, ...] | None = None,
     ):
         email = email or f"{role}-{uuid.uuid4().hex[:6]}@example.org"
+        db.flush()  # pending changes to any tenant's rows go out as a system session
         bind_tenant(db, tenant.id)
         try:
             user = create_user(db, registry["passwords"], email, password, roles or (role,))
@@ -258,6 +259,7 @@ def installed(registry, db):
     from learninghub.plugins import TenantPlugins
 
     def enable(name: str, tenant: TenantHandle) -> list[str]:
+        db.flush()  # pending changes to any tenant's rows go out as a system session
         bind_tenant(db, tenant.id)
         try:
             return TenantPlugins(registry, db, tenant.orm).enable(name)
