@@ -6,7 +6,6 @@ LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
 
 import os
 
-from learninghub import make_app
-from learninghub.cli import read_settings
+from learninghub.cli import configure_or_exit
 
-app = make_app(read_settings(os.environ.get("LEARNINGHUB_CONFIG", "development.ini")))
+app = configure_or_exit(os.environ.get("LEARNINGHUB_CONFIG", "development.ini")).make_wsgi_app()

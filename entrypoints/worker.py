@@ -7,9 +7,8 @@ LEARNINGHUB_CONFIG=production.ini  (default: development.ini)
 
 import os
 
-from learninghub import configure
-from learninghub.cli import read_settings
+from learninghub.cli import configure_or_exit
 from learninghub.tasks import celery_app
 
-_config = configure(read_settings(os.environ.get("LEARNINGHUB_CONFIG", "development.ini")))
+_config = configure_or_exit(os.environ.get("LEARNINGHUB_CONFIG", "development.ini"))
 app = celery = celery_app(_config.registry)

@@ -454,6 +454,18 @@ def shell(env: Env, slug: str | None) -> None:
         )
 
 
+def configure_or_exit(config_path: str):
+    """Build the Configurator for a process entry point; a configuration or plugin
+    error ends the process with one line on stderr (exit 2), not a traceback."""
+    from . import configure
+
+    try:
+        return configure(read_settings(config_path))
+    except LearningHubError as exc:
+        sys.stderr.write(f"learninghub: error: {exc}\n")
+        raise SystemExit(2) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="learninghub", standalone_mode=True)

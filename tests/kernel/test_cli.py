@@ -261,3 +261,20 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_web_entry_point_with_bad_config_says_why(tmp_path):
+    ini = write_ini(tmp_path, "tasks.backend = celery\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNINGHUB_TEST_")}
+    env["LEARNINGHUB_CONFIG"] = ini
+    r = subprocess.run(
+        [sys.executable, "-c", "import entrypoints.web"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 2
+    assert "configuration error in 'celery.broker_url'" in r.stderr
+    assert "Traceback" not in r.stderr

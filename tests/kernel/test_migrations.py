@@ -73,3 +73,38 @@ def test_every_plugin_branch_is_labelled(fresh_settings):
     for name, plugin in plugins.plugins.items():
         if plugin.manifest.migrations:
             assert name in labels, f"plugin {name} has no alembic branch labelled {name!r}"
+
+
+@pytest.mark.skipif(not os.environ.get("LEARNINGHUB_TEST_DATABASE_URL"),
+                    reason="the advisory lock exists on PostgreSQL only")
+def test_two_nodes_migrating_at_once_do_not_collide(fresh_settings):
+    """Two processes' worth of `db upgrade` at the same moment: the advisory lock makes
+    the second wait and then find nothing to do."""
+    import threading
+
+    plugins = load_plugins(fresh_settings)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def node():
+        engine = make_engine(fresh_settings)
+        try:
+            barrier.wait(timeout=30)
+            upgrade(fresh_settings, plugins=plugins, engine=engine)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=node) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    engine = make_engine(fresh_settings)
+    try:
+        with engine.connect() as conn:
+            assert pending_revisions(plugins, conn) == set()
+    finally:
+        engine.dispose()
