@@ -49,6 +49,13 @@ class User(TenantScoped, Base):
     security_stamp: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # profile
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    locale: Mapped[str] = mapped_column(sa.String(20), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(60), default="")
+    avatar_key: Mapped[str] = mapped_column(sa.String(300), default="")
+    public_profile: Mapped[bool] = mapped_column(default=False)
 
     @property
     def is_active(self) -> bool:
@@ -317,6 +324,8 @@ def effective_permissions(request, context=None) -> set[str]:
 
 
 def includeme(config) -> None:
+    from .accounts import models  # noqa: F401  (register the account tables)
+
     settings = config.get_settings()
     config.set_security_policy(SecurityPolicy(settings))
     config.registry["passwords"] = PasswordService(make_password_hasher(settings))

@@ -75,8 +75,10 @@ def test_every_plugin_branch_is_labelled(fresh_settings):
             assert name in labels, f"plugin {name} has no alembic branch labelled {name!r}"
 
 
-@pytest.mark.skipif(not os.environ.get("LEARNINGHUB_TEST_DATABASE_URL"),
-                    reason="the advisory lock exists on PostgreSQL only")
+@pytest.mark.skipif(
+    not os.environ.get("LEARNINGHUB_TEST_DATABASE_URL"),
+    reason="the advisory lock exists on PostgreSQL only",
+)
 def test_two_nodes_migrating_at_once_do_not_collide(fresh_settings):
     """Two processes' worth of `db upgrade` at the same moment: the advisory lock makes
     the second wait and then find nothing to do."""
