@@ -58,6 +58,7 @@ def configure(
     config.include(".health")
     config.include(".observability")
     config.include(".auth_api")
+    config.include(".accounts")
     config.set_csrf_storage_policy(
         CookieCSRFStoragePolicy(
             cookie_name="lh_csrf", secure=settings["auth.cookie_secure"], samesite="Lax"

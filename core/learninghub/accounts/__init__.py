@@ -18,3 +18,15 @@ Design (docs/accounts.md):
 * ``User.security_stamp`` changes when every session and token of a user must die
   (password change, suspension): each identity check compares it.
 """
+
+
+def includeme(config) -> None:
+    """Include every submodule that has an ``includeme`` (each registers its own routes,
+    views and API endpoints), in name order."""
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "includeme"):
+            config.include(module)
