@@ -326,6 +326,12 @@ def add_api_view(
                 "sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)",
                 headers={"WWW-Authenticate": 'Bearer realm="api"'},
             )
+        key = request.__dict__.get("_lh_api_key") if endpoint.authenticated else None
+        if key is not None and endpoint.permission is None:
+            from .accounts.apikeys import key_allows
+
+            if not key_allows(key, request.method, None):
+                raise ProblemError(403, "Forbidden", "the API key's scopes do not allow this")
         if endpoint.permission is not None and not request.has_permission(
             endpoint.permission, context
         ):

@@ -22,7 +22,6 @@ from typing import Any
 import argon2
 import jwt
 import sqlalchemy as sa
-from pyramid.authentication import AuthTktCookieHelper
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.security import Allowed, Denied
 from sqlalchemy.orm import Mapped, mapped_column
@@ -178,8 +177,9 @@ def role_grants(registry, tenant) -> dict[str, set[str]]:
 
 
 def issue_access_token(
-    settings: dict[str, Any], user: User, tenant_id: uuid.UUID
+    settings: dict[str, Any], user: User, tenant_id: uuid.UUID, session_id: uuid.UUID | None = None
 ) -> tuple[str, int]:
+    """A short-lived JWT. With ``session_id`` (``sid``) it dies with that session."""
     ttl = settings["auth.access_token_ttl"]
     now = datetime.now(UTC)
     claims = {
@@ -191,6 +191,8 @@ def issue_access_token(
         "exp": now + timedelta(seconds=ttl),
         "jti": secrets.token_urlsafe(12),
     }
+    if session_id is not None:
+        claims["sid"] = str(session_id)
     return jwt.encode(claims, settings["secret.key"], algorithm=JWT_ALGORITHM), ttl
 
 
@@ -212,18 +214,19 @@ def decode_access_token(settings: dict[str, Any], token: str) -> dict[str, Any] 
 
 @implementer(ISecurityPolicy)
 class SecurityPolicy:
+    """One policy for pages and API.
+
+    * ``Authorization: Bearer lhk_...`` — an API key (scoped; see accounts.apikeys);
+    * ``Authorization: Bearer <JWT>`` — an access token of this tenant whose user is
+      active, whose ``stamp`` matches and whose session (``sid``) is live;
+    * cookie ``lh_session`` (pages only, never ``/api/``) — a live server-side page
+      session.
+    """
+
+    cookie_name = "lh_session"
+
     def __init__(self, settings: dict[str, Any]):
         self.settings = settings
-        self.cookie = AuthTktCookieHelper(
-            settings["secret.key"],
-            cookie_name="lh_session",
-            secure=settings["auth.cookie_secure"],
-            http_only=True,
-            samesite="Lax",
-            wild_domain=False,
-            max_age=settings["auth.session_max_age"],
-            hashalg="sha512",
-        )
 
     # identity
     def identity(self, request) -> User | None:
@@ -241,35 +244,53 @@ class SecurityPolicy:
         tenant = request.tenant
         if tenant is None:
             return None
-        user_id, stamp = self._claimed(request, tenant)
-        if user_id is None:
+        auth = request.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer ":
+            token = auth[7:].strip()
+            if token.startswith("lhk_"):
+                from .accounts.apikeys import authenticate_api_key
+
+                return authenticate_api_key(request, token)
+            return self._from_jwt(request, tenant, token)
+        if request.path.startswith("/api/"):
+            return None  # the API accepts bearer tokens only: no ambient credentials
+        return self._from_cookie(request)
+
+    def _from_jwt(self, request, tenant, token: str) -> User | None:
+        claims = decode_access_token(self.settings, token)
+        if not claims or claims["tid"] != str(tenant.id):
             return None
         try:
-            uid = uuid.UUID(user_id)
+            uid = uuid.UUID(claims["sub"])
+            sid = uuid.UUID(claims["sid"]) if claims.get("sid") else None
         except ValueError:
             return None
         user = request.db.get(User, uid)
-        if user is None or not user.is_active or user.security_stamp != stamp:
+        if user is None or not user.is_active or user.security_stamp != claims.get("stamp"):
             return None
+        if sid is not None:
+            from .accounts.models import UserSession
+            from .accounts.sessions import is_live
+
+            session = request.db.get(UserSession, sid)
+            if not is_live(session) or session.user_id != user.id:
+                return None
+            request.__dict__["_lh_session"] = session
         return user
 
-    def _claimed(self, request, tenant) -> tuple[str | None, str | None]:
-        auth = request.headers.get("Authorization", "")
-        if auth[:7].lower() == "bearer ":
-            claims = decode_access_token(self.settings, auth[7:].strip())
-            if claims and claims["tid"] == str(tenant.id):
-                return claims["sub"], claims.get("stamp")
-            return None, None
-        if request.path.startswith("/api/"):
-            return None, None  # the API accepts bearer tokens only
-        data = self.cookie.identify(request)
-        if not data:
-            return None, None
-        userid = data["userid"]  # "<tenant>:<user>:<stamp>"
-        parts = str(userid).split(":")
-        if len(parts) != 3 or parts[0] != str(tenant.id):
-            return None, None
-        return parts[1], parts[2]
+    def _from_cookie(self, request) -> User | None:
+        from .accounts.sessions import find_page_session, touch
+
+        token = request.cookies.get(self.cookie_name, "")
+        session = find_page_session(request.db, token)
+        if session is None:
+            return None
+        user = request.db.get(User, session.user_id)
+        if user is None or not user.is_active:
+            return None
+        touch(session)
+        request.__dict__["_lh_session"] = session
+        return user
 
     def authenticated_userid(self, request) -> str | None:
         user = request.identity
@@ -279,18 +300,38 @@ class SecurityPolicy:
         user = request.identity
         if user is None:
             return Denied("not signed in")
+        key = request.__dict__.get("_lh_api_key")
+        if key is not None:
+            from .accounts.apikeys import key_allows
+
+            if not key_allows(key, request.method, str(permission)):
+                return Denied(f"the API key's scopes do not include {permission}")
         perms = effective_permissions(request, context)
         if str(permission) in perms:
             return Allowed(f"granted {permission}")
         return Denied(f"{permission} not granted")
 
     def remember(self, request, userid, **kw):
-        user = kw.get("user")
-        stamp = user.security_stamp if user else ""
-        return self.cookie.remember(request, f"{request.tenant.id}:{userid}:{stamp}")
+        """Set the page session cookie; ``kw["token"]`` is the new session's token."""
+        token = kw["token"]
+        return [("Set-Cookie", self._cookie(token, self.settings["auth.session_max_age"]))]
 
     def forget(self, request, **kw):
-        return self.cookie.forget(request)
+        return [("Set-Cookie", self._cookie("", 0))]
+
+    def _cookie(self, value: str, max_age: int) -> str:
+        from webob.cookies import make_cookie
+
+        cookie = make_cookie(
+            self.cookie_name,
+            value,
+            max_age=max_age,
+            path="/",
+            secure=self.settings["auth.cookie_secure"],
+            httponly=True,
+            samesite="Lax",
+        )
+        return cookie.decode() if isinstance(cookie, bytes) else cookie
 
 
 def user_roles(request, context=None) -> set[str]:

@@ -298,6 +298,7 @@ class Client:
         headers.update(kw.pop("headers", {}) or {})
         extra = dict(kw.pop("extra_environ", {}) or {})
         extra.setdefault("HTTP_HOST", self.host)
+        extra.setdefault("REMOTE_ADDR", "127.0.0.1")
         kw.setdefault("expect_errors", True)
         return {"headers": headers, "extra_environ": extra, **kw}
 
@@ -318,6 +319,30 @@ class Client:
 
     def post(self, url: str, params: Any = None, **kw):
         return self.app.post(url, params, **self._kw(kw))
+
+
+@pytest.fixture
+def session_cookie(registry, db):
+    """``session_cookie(tenant, user)``: the ``Cookie`` header value of a new signed-in
+    page session, as ``/login`` would set it."""
+    from learninghub.accounts.sessions import PAGE, create_session
+    from learninghub.db import bind_tenant, system_session
+    from learninghub.tasks import make_tenant_request
+
+    def make(tenant: TenantHandle, user) -> str:
+        info = registry["tenancy.resolver"].by_id(tenant.id)
+        request = make_tenant_request(registry, info, None)
+        request.__dict__["db"] = db
+        db.flush()
+        bind_tenant(db, tenant.id)
+        try:
+            _, token = create_session(request, user, PAGE, 3600)
+            db.flush()
+        finally:
+            system_session(db)
+        return f"lh_session={token}"
+
+    return make
 
 
 @pytest.fixture

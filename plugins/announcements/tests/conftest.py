@@ -6,8 +6,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from pyramid.interfaces import ISecurityPolicy
-from webob import Request
 
 from learninghub.db import bind_tenant, system_session, utcnow
 from learninghub.hookspecs import hookimpl
@@ -17,29 +15,20 @@ from learninghub_announcements.models import Announcement
 PLUGIN = "announcements"
 
 
-def session_cookie(registry, tenant, user) -> str:
-    """The ``Cookie`` header of a signed-in page session, as the kernel's security
-    policy would set it at sign-in (userid ``<tenant>:<user>:<stamp>``)."""
-    policy = registry.getUtility(ISecurityPolicy)
-    request = Request.blank("/", base_url=f"http://{tenant.host}")
-    headers = policy.cookie.remember(request, f"{tenant.id}:{user.id}:{user.security_stamp}")
-    return headers[0][1].split(";", 1)[0]
-
-
 @pytest.fixture
-def cookie_for(registry):
+def cookie_for(session_cookie):
     """``cookie_for(tenant, user)``: the session ``Cookie`` header value."""
-    return lambda tenant, user: session_cookie(registry, tenant, user)
+    return session_cookie
 
 
 @pytest.fixture
-def page_client(client, registry):
+def page_client(client, session_cookie):
     """``page_client(tenant, user=None)``: a client signed in with the session cookie."""
 
     def make(tenant, user=None):
         c = client(tenant)
         if user is not None:
-            c.headers["Cookie"] = session_cookie(registry, tenant, user)
+            c.headers["Cookie"] = session_cookie(tenant, user)
         return c
 
     return make

@@ -1,0 +1,381 @@
+"""Signing in and out (pages and API), refresh, sessions and password change.
+
+Pages: ``GET/POST /login`` (CSRF-protected form; a new server-side session and a new
+cookie on every sign-in, the previous session of that browser revoked: no fixation),
+``POST /logout``.
+
+API: ``POST /api/v1/auth/refresh``, ``POST /api/v1/auth/logout``,
+``GET /api/v1/me/sessions``, ``DELETE /api/v1/me/sessions/{id}``,
+``POST /api/v1/me/sessions/revoke-all``, ``POST /api/v1/me/password``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.security import forget, remember
+
+from ..api import Page, PageQuery, ProblemError, api_view, paginate, problem_response
+from ..clientip import client_ip
+from ..db import utcnow
+from ..identity import User, normalize_email
+from .apikeys import require_session
+from .models import UserSession
+from .sessions import (
+    PAGE,
+    create_session,
+    find_page_session,
+    revoke_session,
+    revoke_user_sessions,
+    rotate_security_stamp,
+)
+from .tokens import RefreshRefused, issue_pair, refresh
+
+log = logging.getLogger("learninghub.accounts")
+INVALID = "email or password is wrong"
+
+
+def _guard(request):
+    """The login guard of the rate limiter (per IP+account lockout), when installed."""
+    factory = request.registry.get("ratelimit.login_guard")
+    return factory(request) if factory is not None else None
+
+
+def password_sign_in(request, email: str, password: str) -> User:
+    """Check credentials for the request's tenant; raise a 401 problem (the same for an
+    unknown email and a wrong password) or 429 when the IP+account pair is locked."""
+    email = normalize_email(email)
+    guard = _guard(request)
+    if guard is not None:
+        guard.check(email)
+    user = request.db.scalar(sa.select(User).where(User.email == email))
+    passwords = request.registry["passwords"]
+    if not passwords.verify(user, password) or not user.is_active:
+        if guard is not None:
+            guard.failure(email, user if user is not None and user.is_active else None)
+        log.info("sign-in failed for %s from %s", email, client_ip(request))
+        request.emit(
+            "accounts.signin.failed",
+            resource_type="user",
+            resource_id=user.id if user else "",
+            payload={"ip": client_ip(request)},
+        )
+        raise ProblemError(
+            401,
+            "Invalid credentials",
+            INVALID,
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+    if guard is not None:
+        guard.success(email)
+    if passwords.needs_rehash(user):
+        user.password_hash = passwords.hash(password)
+    user.last_login_at = utcnow()
+    request.emit(
+        "accounts.signin.succeeded",
+        resource_type="user",
+        resource_id=user.id,
+        payload={"ip": client_ip(request)},
+    )
+    return user
+
+
+# --------------------------------------------------------------------- pages
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target:
+        return "/"
+    return target
+
+
+def login_page(request):
+    if request.tenant is None:
+        raise ProblemError(404, "Not found", "unknown host")
+    error = None
+    email = ""
+    status = 200
+    if request.method == "POST":
+        email = request.POST.get("email", "")[:254]
+        password = request.POST.get("password", "")[:1024]
+        try:
+            user = password_sign_in(request, email, password)
+        except ProblemError as exc:
+            error = exc.detail if exc.status == 401 else "Too many attempts. Try again later."
+            status = exc.status
+        else:
+            old = find_page_session(request.db, request.cookies.get("lh_session", ""))
+            if old is not None:
+                revoke_session(old, "replaced_at_sign_in")
+            session, token = create_session(
+                request, user, PAGE, request.registry.settings["auth.session_max_age"]
+            )
+            response = HTTPSeeOther(location=safe_next(request.params.get("next")))
+            response.headerlist.extend(remember(request, str(user.id), token=token))
+            request.response.headers["Cache-Control"] = "no-store"
+            return response
+    response = render_to_response(
+        "learninghub:templates/accounts/login.jinja2",
+        {
+            "tenant": request.tenant,
+            "nav": [],
+            "error": error,
+            "email": email,
+            "next": safe_next(request.params.get("next")),
+        },
+        request=request,
+    )
+    response.status = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def logout_page(request):
+    user = request.identity  # computes the session first
+    session = request.__dict__.get("_lh_session")
+    if user is not None and session is not None:
+        revoke_session(session, "signed_out")
+    response = HTTPSeeOther(location="/")
+    response.headerlist.extend(forget(request))
+    return response
+
+
+# --------------------------------------------------------------------- API
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    refresh_token: str
+    session_id: uuid.UUID
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+@api_view(
+    "api.auth.refresh",
+    "/api/v1/auth/refresh",
+    "POST",
+    body=RefreshRequest,
+    response=TokenPair,
+    summary="Trade a refresh token for a new token pair (rotation; reuse revokes the session)",
+)
+def refresh_view(request, body: RefreshRequest):
+    if request.tenant is None:
+        raise ProblemError(404, "Not found", "unknown host")
+    try:
+        return refresh(request, body.refresh_token)
+    except RefreshRefused as exc:
+        # answered, not raised: a detected reuse revokes the family, which must commit
+        return problem_response(request, 401, "Invalid refresh token", str(exc))
+
+
+@api_view(
+    "api.auth.logout",
+    "/api/v1/auth/logout",
+    "POST",
+    status=204,
+    authenticated=True,
+    summary="End the current API session (its access and refresh tokens)",
+)
+def logout_api(request):
+    session = request.__dict__.get("_lh_session")
+    if session is None:
+        raise ProblemError(400, "No session", "this credential has no session to end")
+    revoke_session(session, "signed_out")
+    request.emit("accounts.session.ended", resource_type="session", resource_id=session.id)
+
+
+class SessionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    kind: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str
+    user_agent: str
+    current: bool = False
+
+
+def _live_sessions(request):
+    return (
+        sa.select(UserSession)
+        .where(UserSession.user_id == request.identity.id)
+        .where(UserSession.revoked_at.is_(None))
+        .where(UserSession.expires_at > utcnow())
+    )
+
+
+@api_view(
+    "api.me.sessions",
+    "/api/v1/me/sessions",
+    "GET",
+    query=PageQuery,
+    response=Page[SessionOut],
+    authenticated=True,
+    summary="My active sessions and devices",
+)
+def list_sessions(request, query: PageQuery):
+    require_session(request)
+    current = request.__dict__.get("_lh_session")
+    rows, cursor = paginate(
+        request.db, _live_sessions(request), UserSession.created_at, UserSession.id, query
+    )
+    items = []
+    for row in rows:
+        out = SessionOut.model_validate(row)
+        out.current = current is not None and row.id == current.id
+        items.append(out)
+    return Page[SessionOut](items=items, next_cursor=cursor)
+
+
+@api_view(
+    "api.me.session",
+    "/api/v1/me/sessions/{id}",
+    "DELETE",
+    status=204,
+    authenticated=True,
+    summary="Revoke one of my sessions",
+)
+def revoke_one(request):
+    require_session(request)
+    try:
+        sid = uuid.UUID(request.matchdict["id"])
+    except ValueError:
+        raise ProblemError(404, "Not found", "no such session") from None
+    session = request.db.get(UserSession, sid)
+    if session is None or session.user_id != request.identity.id:
+        raise ProblemError(404, "Not found", "no such session")
+    revoke_session(session, "revoked_by_user")
+    request.emit("accounts.session.revoked", resource_type="session", resource_id=session.id)
+
+
+class RevokeAll(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include_current: bool = False
+
+
+class RevokedCount(BaseModel):
+    revoked: int
+
+
+@api_view(
+    "api.me.sessions.revoke_all",
+    "/api/v1/me/sessions/revoke-all",
+    "POST",
+    body=RevokeAll,
+    response=RevokedCount,
+    authenticated=True,
+    summary="Sign out everywhere (optionally keeping this session)",
+)
+def revoke_all(request, body: RevokeAll):
+    require_session(request)
+    current = request.__dict__.get("_lh_session")
+    keep = None if body.include_current or current is None else current.id
+    count = revoke_user_sessions(
+        request.db, request.identity, reason="signed_out_everywhere", keep_session_id=keep
+    )
+    request.emit(
+        "accounts.sessions.revoked_all", resource_type="user", resource_id=request.identity.id
+    )
+    return RevokedCount(revoked=count)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChanged(BaseModel):
+    revoked_sessions: int
+    tokens: TokenPair | None = Field(
+        None, description="A fresh pair for the current API session (old tokens died)"
+    )
+
+
+@api_view(
+    "api.me.password",
+    "/api/v1/me/password",
+    "POST",
+    body=PasswordChange,
+    response=PasswordChanged,
+    authenticated=True,
+    summary="Change my password (every other session and every token is revoked)",
+)
+def change_password(request, body: PasswordChange):
+    from .passwords import validate_password
+
+    require_session(request)
+    user = request.identity
+    passwords = request.registry["passwords"]
+    if not passwords.verify(user, body.current_password):
+        raise ProblemError(
+            403,
+            "Forbidden",
+            "the current password is wrong",
+            errors=[
+                {
+                    "path": ["body", "current_password"],
+                    "message": "wrong password",
+                    "type": "value_error",
+                }
+            ],
+        )
+    problems = validate_password(
+        request.registry.settings,
+        body.new_password,
+        email=user.email,
+        display_name=user.display_name,
+    )
+    if problems:
+        raise ProblemError(
+            422,
+            "Validation failed",
+            "the new password is not acceptable",
+            errors=[
+                {"path": ["body", "new_password"], "message": m, "type": "value_error"}
+                for m in problems
+            ],
+        )
+    user.password_hash = passwords.hash(body.new_password)
+    user.password_changed_at = utcnow()
+    current = request.__dict__.get("_lh_session")
+    count = revoke_user_sessions(
+        request.db, user, reason="password_changed", keep_session_id=current.id if current else None
+    )
+    rotate_security_stamp(user)
+    request.emit("accounts.password.changed", resource_type="user", resource_id=user.id)
+    tokens = None
+    if current is not None and current.kind == "api":
+        tokens = TokenPair(**issue_pair(request, user, current))
+    return PasswordChanged(revoked_sessions=count, tokens=tokens)
+
+
+def includeme(config) -> None:
+    config.add_route("login", "/login")
+    config.add_view(login_page, route_name="login", request_method=("GET", "POST"))
+    config.add_route("logout", "/logout")
+    config.add_view(logout_page, route_name="logout", request_method="POST")
+    if hasattr(config, "add_strict_rate_limit"):
+        for name in ("login", "api.auth.refresh"):
+            config.add_strict_rate_limit(name)
+    config.scan(__name__)
