@@ -63,7 +63,9 @@ def problem_response(
     type: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
+    """A problem+json response; ``extra`` adds extension members (RFC 9457)."""
     body: dict[str, Any] = {
         "type": type or PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
         "title": title,
@@ -76,6 +78,8 @@ def problem_response(
         body["request_id"] = rid
     if errors:
         body["errors"] = errors
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
     response = Response(
         json.dumps(body), status=status, content_type="application/problem+json", charset="utf-8"
     )

@@ -65,6 +65,10 @@ def issue_token(request, body: TokenRequest):
         return problem_response(
             request, exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers
         )
+    from .accounts.mfa import has_mfa, mfa_required_response
+
+    if has_mfa(request.db, user):
+        return mfa_required_response(request, user)
     return TokenResponse(**issue_pair(request, user))
 
 

@@ -89,3 +89,33 @@ class OneTimeToken(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MfaTotp(TenantScoped, Base):
+    """A user's TOTP factor (confirmed once a first code was checked)."""
+
+    __tablename__ = "mfa_totp"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the last accepted 30-second step: a code is never accepted twice
+    last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class MfaBackupCode(TenantScoped, Base):
+    """A single-use backup code, stored hashed."""
+
+    __tablename__ = "mfa_backup_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

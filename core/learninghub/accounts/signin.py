@@ -117,16 +117,11 @@ def login_page(request):
             error = exc.detail if exc.status == 401 else "Too many attempts. Try again later."
             status = exc.status
         else:
-            old = find_page_session(request.db, request.cookies.get("lh_session", ""))
-            if old is not None:
-                revoke_session(old, "replaced_at_sign_in")
-            session, token = create_session(
-                request, user, PAGE, request.registry.settings["auth.session_max_age"]
-            )
-            response = HTTPSeeOther(location=safe_next(request.params.get("next")))
-            response.headerlist.extend(remember(request, str(user.id), token=token))
-            request.response.headers["Cache-Control"] = "no-store"
-            return response
+            from .mfa import has_mfa, issue_challenge
+
+            if has_mfa(request.db, user):
+                return _mfa_form(request, issue_challenge(request, user), None, 200)
+            return _start_page_session(request, user)
     response = render_to_response(
         "learninghub:templates/accounts/login.jinja2",
         {
@@ -141,6 +136,64 @@ def login_page(request):
     response.status = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _start_page_session(request, user: User):
+    """A new session and cookie; the browser's previous session (if any) is revoked."""
+    old = find_page_session(request.db, request.cookies.get("lh_session", ""))
+    if old is not None:
+        revoke_session(old, "replaced_at_sign_in")
+    session, token = create_session(
+        request, user, PAGE, request.registry.settings["auth.session_max_age"]
+    )
+    response = HTTPSeeOther(location=safe_next(request.params.get("next")))
+    response.headerlist.extend(remember(request, str(user.id), token=token))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _mfa_form(request, mfa_token: str, error: str | None, status: int):
+    response = render_to_response(
+        "learninghub:templates/accounts/login_mfa.jinja2",
+        {
+            "tenant": request.tenant,
+            "nav": [],
+            "error": error,
+            "mfa_token": mfa_token,
+            "next": safe_next(request.params.get("next")),
+        },
+        request=request,
+    )
+    response.status = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def login_mfa_page(request):
+    """Second step of page sign-in: the challenge from step one and a code."""
+    from .mfa import user_of_challenge, verify_second_factor
+
+    if request.tenant is None:
+        raise ProblemError(404, "Not found", "unknown host")
+    token = request.POST.get("mfa_token", "")[:2000]
+    code = request.POST.get("code", "")[:20]
+    user = user_of_challenge(request, token)
+    if user is None:
+        return HTTPSeeOther(location="/login")
+    guard = _guard(request)
+    try:
+        if guard is not None:
+            guard.check(user.email)
+    except ProblemError:
+        return _mfa_form(request, token, "Too many attempts. Try again later.", 429)
+    if not verify_second_factor(request.db, user, code):
+        if guard is not None:
+            guard.failure(user.email, user)
+        request.emit("accounts.mfa.failed", resource_type="user", resource_id=user.id)
+        return _mfa_form(request, token, "That code is not right. Try again.", 401)
+    if guard is not None:
+        guard.success(user.email)
+    return _start_page_session(request, user)
 
 
 def logout_page(request):
@@ -373,9 +426,11 @@ def change_password(request, body: PasswordChange):
 def includeme(config) -> None:
     config.add_route("login", "/login")
     config.add_view(login_page, route_name="login", request_method=("GET", "POST"))
+    config.add_route("login.mfa", "/login/mfa")
+    config.add_view(login_mfa_page, route_name="login.mfa", request_method="POST")
     config.add_route("logout", "/logout")
     config.add_view(logout_page, route_name="logout", request_method="POST")
     if hasattr(config, "add_strict_rate_limit"):
-        for name in ("login", "api.auth.refresh"):
+        for name in ("login", "login.mfa", "api.auth.refresh"):
             config.add_strict_rate_limit(name)
     config.scan(__name__)
