@@ -25,6 +25,9 @@ class TokenResponse(BaseModel):
     expires_in: int
     refresh_token: str
     session_id: uuid.UUID
+    mfa_enrolment_due: datetime | None = Field(
+        None, description="Your role requires a second factor: enrol before this time"
+    )
 
 
 class MeResponse(BaseModel):
@@ -66,10 +69,16 @@ def issue_token(request, body: TokenRequest):
             request, exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers
         )
     from .accounts.mfa import has_mfa, mfa_required_response
+    from .accounts.mfa_policy import ENROL, GRACE, enrolment_required_response, enrolment_status
 
     if has_mfa(request.db, user):
         return mfa_required_response(request, user)
-    return TokenResponse(**issue_pair(request, user))
+    status, deadline = enrolment_status(request, user)
+    if status == ENROL:
+        return enrolment_required_response(request, user)
+    return TokenResponse(
+        **issue_pair(request, user), mfa_enrolment_due=deadline if status == GRACE else None
+    )
 
 
 @api_view(

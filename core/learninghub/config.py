@@ -62,6 +62,23 @@ def as_str(value: Any) -> str:
     return str(value).strip()
 
 
+def as_rate(value: Any) -> str:
+    """A rate limit ``N/SECONDS``: N >= 1 requests per SECONDS > 0 (a burst of N).
+    Returned normalised (``" 300 / 60 "`` -> ``"300/60"``)."""
+    text = str(value).strip()
+    count, sep, seconds = text.partition("/")
+    try:
+        n = int(count.strip())
+        period = float(seconds.strip())
+    except ValueError:
+        n, period = 0, 0.0
+    if not sep or n < 1 or not 0 < period < float("inf"):
+        raise ValueError(
+            f"expected N/SECONDS with N >= 1 and SECONDS > 0 (e.g. 300/60), got {text!r}"
+        )
+    return f"{n}/{int(period) if period.is_integer() else period}"
+
+
 def one_of(*choices: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         text = str(value).strip()
@@ -155,18 +172,32 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
         "Self sign-up default for tenants: open, invite (invitation links only) or closed. "
         "A tenant admin overrides it per tenant.",
     ),
+    Setting(
+        "auth.mfa_required_roles",
+        as_list,
+        ["admin"],
+        "Roles (held tenant-wide) that must use a second factor; a tenant overrides it "
+        "with settings.mfa.required_roles.",
+    ),
+    Setting(
+        "auth.mfa_grace_days",
+        as_int,
+        7,
+        "Days a user of such a role may still sign in without a second factor "
+        "(tenant: settings.mfa.grace_days).",
+    ),
     Setting("ratelimit.enabled", as_bool, True, "Apply rate limits (the API gateway role)."),
     Setting(
         "ratelimit.ip",
-        as_str,
+        as_rate,
         "300/60",
         "Requests per client IP: N/SECONDS (token bucket, burst N).",
     ),
-    Setting("ratelimit.user", as_str, "600/60", "Requests per signed-in user: N/SECONDS."),
-    Setting("ratelimit.api_key", as_str, "600/60", "Requests per API key: N/SECONDS."),
+    Setting("ratelimit.user", as_rate, "600/60", "Requests per signed-in user: N/SECONDS."),
+    Setting("ratelimit.api_key", as_rate, "600/60", "Requests per API key: N/SECONDS."),
     Setting(
         "ratelimit.auth",
-        as_str,
+        as_rate,
         "10/60",
         "Requests per client IP to sign-in, token, refresh, sign-up and reset routes: N/SECONDS.",
     ),

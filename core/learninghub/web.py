@@ -34,6 +34,7 @@ def render_error_page(request, status: int, title: str) -> Response:
     messages = {
         403: "You do not have access to this page.",
         404: "There is nothing here.",
+        429: "Too many requests from your address. Wait a moment, then try again.",
         500: "Something went wrong on our side. The error was logged.",
     }
     try:
@@ -81,9 +82,23 @@ def internal_error_view(exc, request):
     return render_error_page(request, 500, "Internal Server Error")
 
 
+def b64encode_filter(value) -> str:
+    """Base64 of a string (UTF-8) or bytes, e.g. for data: URIs of generated SVG."""
+    import base64
+
+    raw = value.encode() if isinstance(value, str) else bytes(value)
+    return base64.b64encode(raw).decode("ascii")
+
+
 def includeme(config) -> None:
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
+
+    def add_filters() -> None:
+        env = config.get_jinja2_environment(".jinja2")
+        env.filters["b64encode"] = b64encode_filter
+
+    config.action(("learninghub", "jinja2-filters"), add_filters, order=10**6)
     config.add_route("home", "/")
     config.add_view(home, route_name="home", request_method="GET")
     config.add_exception_view(internal_error_view, context=Exception)

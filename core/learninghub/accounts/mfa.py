@@ -235,11 +235,15 @@ def mfa_state(request):
     summary="Start TOTP enrolment (secret, otpauth URI, QR code)",
 )
 def start_totp(request):
+    require_session(request)
+    return start_enrolment(request, request.identity)
+
+
+def start_enrolment(request, user: User) -> TotpEnrolment:
+    """A new (unconfirmed) TOTP secret for ``user``, with its URI and QR code."""
     import qrcode
     import qrcode.image.svg
 
-    require_session(request)
-    user = request.identity
     if has_mfa(request.db, user):
         raise ProblemError(409, "Conflict", "MFA is already on; disable it first")
     factor = totp_of(request.db, user)
@@ -268,11 +272,15 @@ def start_totp(request):
 )
 def confirm_totp(request, body: CodeBody):
     require_session(request)
-    user = request.identity
+    return BackupCodes(backup_codes=confirm_enrolment(request, request.identity, body.code))
+
+
+def confirm_enrolment(request, user: User, code: str) -> list[str]:
+    """Switch TOTP on with a first code; return the new backup codes."""
     factor = totp_of(request.db, user)
     if factor is None or factor.confirmed_at is not None:
         raise ProblemError(409, "Conflict", "no TOTP enrolment in progress")
-    if not check_totp(factor, body.code):
+    if not check_totp(factor, code):
         raise ProblemError(
             422,
             "Validation failed",
@@ -282,7 +290,7 @@ def confirm_totp(request, body: CodeBody):
     factor.confirmed_at = utcnow()
     codes = new_backup_codes(request.db, user)
     request.emit("accounts.mfa.enabled", resource_type="user", resource_id=user.id)
-    return BackupCodes(backup_codes=codes)
+    return codes
 
 
 @api_view(

@@ -121,6 +121,12 @@ def login_page(request):
 
             if has_mfa(request.db, user):
                 return _mfa_form(request, issue_challenge(request, user), None, 200)
+            from .mfa_policy import ENROL, enrolment_status
+
+            if enrolment_status(request, user)[0] == ENROL:
+                from .security_pages import forced_enrolment_page
+
+                return forced_enrolment_page(request, user)
             return _start_page_session(request, user)
     response = render_to_response(
         "learninghub:templates/accounts/login.jinja2",

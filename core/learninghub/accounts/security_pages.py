@@ -1,0 +1,128 @@
+"""Pages: enrolment forced at sign-in (MFA required by role) and the account security
+page (second factor on/off, backup codes, active sessions)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
+
+from ..api import ProblemError
+from ..db import utcnow
+from .mfa import confirm_enrolment, has_mfa, start_enrolment, verify_second_factor
+from .mfa_policy import issue_enrolment_token, user_of_enrolment
+from .models import MfaBackupCode, MfaTotp, UserSession
+from .sessions import revoke_session
+
+TEMPLATE = "learninghub:templates/accounts/security.jinja2"
+ENROL_TEMPLATE = "learninghub:templates/accounts/mfa_enrol.jinja2"
+
+
+def _render(request, template, status=200, **values):
+    values.setdefault("tenant", request.tenant)
+    values.setdefault("nav", request.nav_items if request.identity else [])
+    response = render_to_response(template, values, request=request)
+    response.status = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def forced_enrolment_page(request, user, error=None, status=200):
+    """Shown by /login when the user's role requires MFA and the grace period is over."""
+    enrolment = start_enrolment(request, user)
+    return _render(
+        request,
+        ENROL_TEMPLATE,
+        status,
+        enrolment=enrolment,
+        enrolment_token=issue_enrolment_token(request, user),
+        error=error,
+        codes=None,
+    )
+
+
+def forced_enrolment_confirm(request):
+    if request.tenant is None:
+        raise ProblemError(404, "Not found", "unknown host")
+    user = user_of_enrolment(request, request.POST.get("enrolment_token", "")[:2000])
+    if user is None:
+        return HTTPSeeOther(location="/login")
+    try:
+        codes = confirm_enrolment(request, user, request.POST.get("code", "")[:20])
+    except ProblemError:
+        return forced_enrolment_page(request, user, "That code is not right. Scan again.", 422)
+    return _render(
+        request, ENROL_TEMPLATE, codes=codes, enrolment=None, enrolment_token="", error=None
+    )
+
+
+def security_page(request):
+    if request.tenant is None:
+        raise ProblemError(404, "Not found", "unknown host")
+    user = request.identity
+    if user is None:
+        return HTTPSeeOther(location="/login?next=/account/security")
+    values: dict = {"error": None, "enrolment": None, "codes": None, "message": None}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "start":
+                values["enrolment"] = start_enrolment(request, user)
+            elif action == "confirm":
+                values["codes"] = confirm_enrolment(
+                    request, user, request.POST.get("code", "")[:20]
+                )
+            elif action == "disable":
+                if not request.registry["passwords"].verify(user, request.POST.get("password", "")):
+                    raise ProblemError(403, "Forbidden", "The password is wrong.")
+                if not verify_second_factor(request.db, user, request.POST.get("code", "")[:20]):
+                    raise ProblemError(403, "Forbidden", "The code is wrong.")
+                request.db.execute(sa.delete(MfaBackupCode).where(MfaBackupCode.user_id == user.id))
+                request.db.execute(sa.delete(MfaTotp).where(MfaTotp.user_id == user.id))
+                request.emit("accounts.mfa.disabled", resource_type="user", resource_id=user.id)
+                values["message"] = "Two-step sign-in is off."
+            elif action == "revoke":
+                import uuid
+
+                try:
+                    sid = uuid.UUID(request.POST.get("session_id", ""))
+                except ValueError:
+                    raise ProblemError(404, "Not found", "No such session.") from None
+                session = request.db.get(UserSession, sid)
+                if session is None or session.user_id != user.id:
+                    raise ProblemError(404, "Not found", "No such session.")
+                revoke_session(session, "revoked_by_user")
+                values["message"] = "The session was signed out."
+            else:
+                raise ProblemError(400, "Bad request", "Unknown action.")
+        except ProblemError as exc:
+            values["error"] = exc.detail if exc.status != 422 else "That code is not right."
+            status = exc.status
+    current = request.__dict__.get("_lh_session")
+    sessions = request.db.scalars(
+        sa.select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .where(UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc())
+        .limit(50)
+    ).all()
+    return _render(
+        request,
+        TEMPLATE,
+        status,
+        user=user,
+        mfa_on=has_mfa(request.db, user),
+        sessions=sessions,
+        current_id=current.id if current else None,
+        **values,
+    )
+
+
+def includeme(config) -> None:
+    config.add_route("login.mfa_enrol", "/login/mfa-enrol")
+    config.add_view(forced_enrolment_confirm, route_name="login.mfa_enrol", request_method="POST")
+    config.add_route("account.security", "/account/security")
+    config.add_view(security_page, route_name="account.security", request_method=("GET", "POST"))
+    if hasattr(config, "add_strict_rate_limit"):
+        config.add_strict_rate_limit("login.mfa_enrol")
