@@ -13,7 +13,7 @@
 #   - skips all of that when nothing changed: a stamp under .venv records a hash of
 #     every setup.cfg/pyproject.toml involved and of the interpreter, and the extras
 #     installed (asking for fewer extras than installed needs nothing),
-#   - with --system-deps, installs missing Debian packages (wrk) when root.
+#   - with --system-deps, installs missing Debian packages (wrk, chromium) when root.
 #
 # Environment: PYTHON (interpreter to build the venv from, default python3),
 # LEARNINGHUB_SETUP_FORCE=1 (reinstall even when the stamp matches).
@@ -77,7 +77,7 @@ apt_install() {
 # --- system packages (optional) -------------------------------------------------
 if [ "$SYSTEM_DEPS" -eq 1 ]; then
   # "command:debian-package" pairs; only installed when the command is absent.
-  SYSTEM_PACKAGES=("wrk:wrk")
+  SYSTEM_PACKAGES=("wrk:wrk" "chromium:chromium")
   missing=()
   for pair in "${SYSTEM_PACKAGES[@]}"; do
     cmd="${pair%%:*}"

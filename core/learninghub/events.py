@@ -118,6 +118,17 @@ def emit(
     )
 
     def deliver() -> None:
+        # every committed event is logged (the audit trail until the audit plugin stores it)
+        log.info(
+            "domain event %s",
+            event.name,
+            extra={
+                "event": event.name,
+                "event_id": str(event.id),
+                "actor": str(event.actor_id) if event.actor_id else None,
+                "resource": f"{event.resource_type}:{event.resource_id}",
+            },
+        )
         request.hooks.learninghub_domain_event(request=request, event=event)
 
     after_commit(getattr(request, "tm", None), deliver)

@@ -251,3 +251,13 @@ def test_tenant_stores_only_its_own_setting_choices(registry, db, tenant_factory
 
     with pytest.raises(ValidationError):
         TenantPlugins(registry, db, t.orm).enable("announcements", settings={"max_body_chars": 1})
+
+
+def test_committed_events_are_logged_for_audit(fake, db, caplog):
+    registry, app = fake
+    make_tenant(registry, db, "logged", ["alpha"])
+    with caplog.at_level(logging.INFO, logger="learninghub.events"):
+        get(app, "logged", "/alpha/emit?n=7")
+        get(app, "logged", "/alpha/emit?n=8&fail=1")
+    logged = [r for r in caplog.records if getattr(r, "event", None) == "alpha.thing.happened"]
+    assert [r.resource for r in logged] == ["thing:7"]
