@@ -169,3 +169,45 @@ def test_page_sign_in_with_totp(tenant, user_factory, client, app):
     )
     assert ok.status_int == 303
     assert "lh_session=" in ok.headers["Set-Cookie"]
+
+
+def test_email_code_fallback(tenant, user_factory, client, mailbox, db):
+    user = user_factory(tenant)
+    enrol(client, tenant, user)
+    c = client(tenant)
+
+    def challenge():
+        r = c.post_json("/api/v1/auth/token", {"email": user.email, "password": PASSWORD})
+        return r.json["mfa_token"]
+
+    token = challenge()
+    sent = c.post_json("/api/v1/auth/token/mfa/email", {"mfa_token": token})
+    assert sent.status_int == 202
+    mails = [
+        m for m in mailbox.refresh() if m["To"] == user.email and "sign-in code" in m["Subject"]
+    ]
+    code = re.search(r"code is (\d{6})", mails[-1].get_payload(decode=True).decode()).group(1)
+    ok = c.post_json("/api/v1/auth/token/mfa", {"mfa_token": token, "code": code})
+    assert ok.status_int == 200, ok.text
+    again = c.post_json("/api/v1/auth/token/mfa", {"mfa_token": challenge(), "code": code})
+    assert again.status_int == 401  # single use
+    # an expired code is refused
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from learninghub.accounts.models import OneTimeToken
+    from learninghub.db import utcnow
+
+    token = challenge()
+    c.post_json("/api/v1/auth/token/mfa/email", {"mfa_token": token})
+    mails = [m for m in mailbox.refresh() if "sign-in code" in m["Subject"]]
+    code = re.search(r"code is (\d{6})", mails[-1].get_payload(decode=True).decode()).group(1)
+    for row in db.scalars(sa.select(OneTimeToken).where(OneTimeToken.purpose == "mfa_email")):
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    db.flush()
+    assert (
+        c.post_json("/api/v1/auth/token/mfa", {"mfa_token": token, "code": code}).status_int == 401
+    )
+    bad = c.post_json("/api/v1/auth/token/mfa/email", {"mfa_token": "x" * 40})
+    assert bad.status_int == 401

@@ -85,11 +85,85 @@ def check_backup_code(db, user: User, code: str) -> bool:
     return True
 
 
-def verify_second_factor(db, user: User, code: str) -> bool:
+def verify_second_factor(db, user: User, code: str, secret_key: str | None = None) -> bool:
+    """TOTP, a backup code or (with ``secret_key``) an emailed code."""
     factor = totp_of(db, user)
     if factor is None or factor.confirmed_at is None:
         return False
-    return check_totp(factor, code) or check_backup_code(db, user, code)
+    if check_totp(factor, code) or check_backup_code(db, user, code):
+        return True
+    return secret_key is not None and check_email_code(db, user, code, secret_key)
+
+
+# --------------------------------------------------------------------- email fallback
+
+EMAIL_CODE_TTL = 600
+EMAIL_PURPOSE = "mfa_email"
+
+
+def _email_code_hash(secret_key: str, user: User, code: str) -> str:
+    import hashlib
+    import hmac
+
+    message = f"{user.id}:{_normalise_code(code)}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def send_email_code(request, user: User) -> None:
+    """Mail a 6-digit code (10 minutes, single use; earlier unused codes are dropped)."""
+    from email.message import EmailMessage
+
+    from ..interfaces import IMailer
+    from .models import OneTimeToken
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    db = request.db
+    db.execute(
+        sa.delete(OneTimeToken).where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == EMAIL_PURPOSE,
+            OneTimeToken.used_at.is_(None),
+        )
+    )
+    now = utcnow()
+    db.add(
+        OneTimeToken(
+            purpose=EMAIL_PURPOSE,
+            user_id=user.id,
+            email=user.email,
+            token_hash=_email_code_hash(request.registry.settings["secret.key"], user, code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=EMAIL_CODE_TTL),
+        )
+    )
+    msg = EmailMessage()
+    msg["To"] = user.email
+    msg["Subject"] = f"Your sign-in code for {request.tenant.name}"
+    msg.set_content(
+        f"Your sign-in code is {code}. It works once, for 10 minutes.\n\n"
+        "If you did not try to sign in, change your password: someone knows it."
+    )
+    request.find_service(IMailer).send(msg, getattr(request, "tm", None))
+    request.emit("accounts.mfa.email_code_sent", resource_type="user", resource_id=user.id)
+
+
+def check_email_code(db, user: User, code: str, secret_key: str) -> bool:
+    from .models import OneTimeToken
+
+    if len(_normalise_code(code)) != 6:
+        return False
+    row = db.scalar(
+        sa.select(OneTimeToken).where(
+            OneTimeToken.purpose == EMAIL_PURPOSE,
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.token_hash == _email_code_hash(secret_key, user, code),
+            OneTimeToken.used_at.is_(None),
+        )
+    )
+    if row is None or row.expires_at <= utcnow():
+        return False
+    row.used_at = utcnow()
+    return True
 
 
 def new_backup_codes(db, user: User) -> list[str]:
@@ -355,7 +429,8 @@ def token_second_step(request, body: MfaTokenBody):
     guard = guard_factory(request) if guard_factory is not None and user is not None else None
     if guard is not None:
         guard.check(user.email)
-    if user is None or not verify_second_factor(request.db, user, body.code):
+    secret_key = request.registry.settings["secret.key"]
+    if user is None or not verify_second_factor(request.db, user, body.code, secret_key):
         if guard is not None:
             guard.failure(user.email, user)
         request.emit(
@@ -367,7 +442,31 @@ def token_second_step(request, body: MfaTokenBody):
     return TokenResponse(**issue_pair(request, user))
 
 
+class MfaTokenOnly(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mfa_token: str = Field(min_length=10, max_length=2000)
+
+
+@api_view(
+    "api.auth.token.mfa.email",
+    "/api/v1/auth/token/mfa/email",
+    "POST",
+    body=MfaTokenOnly,
+    status=202,
+    summary="Fallback factor: email a one-time code for this sign-in challenge",
+)
+def email_code(request, body: MfaTokenOnly):
+    if request.tenant is None:
+        raise ProblemError(404, "Not found", "unknown host")
+    user = user_of_challenge(request, body.mfa_token)
+    if user is None:
+        return problem_response(request, 401, "Invalid challenge", "sign in again")
+    send_email_code(request, user)
+    return {"status": "code_sent"}
+
+
 def includeme(config) -> None:
     config.scan(__name__)
     if hasattr(config, "add_strict_rate_limit"):
         config.add_strict_rate_limit("api.auth.token.mfa")
+        config.add_strict_rate_limit("api.auth.token.mfa.email")

@@ -158,7 +158,7 @@ def _start_page_session(request, user: User):
     return response
 
 
-def _mfa_form(request, mfa_token: str, error: str | None, status: int):
+def _mfa_form(request, mfa_token: str, error: str | None, status: int, sent: bool = False):
     response = render_to_response(
         "learninghub:templates/accounts/login_mfa.jinja2",
         {
@@ -166,6 +166,7 @@ def _mfa_form(request, mfa_token: str, error: str | None, status: int):
             "nav": [],
             "error": error,
             "mfa_token": mfa_token,
+            "sent": sent,
             "next": safe_next(request.params.get("next")),
         },
         request=request,
@@ -192,7 +193,12 @@ def login_mfa_page(request):
             guard.check(user.email)
     except ProblemError:
         return _mfa_form(request, token, "Too many attempts. Try again later.", 429)
-    if not verify_second_factor(request.db, user, code):
+    if request.POST.get("action") == "email":
+        from .mfa import send_email_code
+
+        send_email_code(request, user)
+        return _mfa_form(request, token, None, 200, sent=True)
+    if not verify_second_factor(request.db, user, code, request.registry.settings["secret.key"]):
         if guard is not None:
             guard.failure(user.email, user)
         request.emit("accounts.mfa.failed", resource_type="user", resource_id=user.id)
