@@ -57,6 +57,8 @@ def configure(
     config.include(".web")
     config.include(".health")
     config.include(".observability")
+    # before every module that marks its routes with config.add_strict_rate_limit
+    config.include(".ratelimit")
     config.include(".auth_api")
     config.include(".accounts")
     config.set_csrf_storage_policy(

@@ -145,3 +145,28 @@ class IEventTransport(Interface):
 
     def ping():
         """Raise when the transport cannot be reached (readiness check)."""
+
+
+class IRateLimiter(Interface):
+    """Token buckets for rate limits (the API gateway role), namespaced by tenant.
+
+    A bucket named ``key`` holds at most ``limit`` tokens and refills continuously at
+    ``limit / period`` tokens per second; a full bucket allows a burst of ``limit``
+    requests. Implementations use GCRA (one stored timestamp per bucket), which is
+    equivalent. ``tenant_id`` may be None for hosts that name no tenant. Distributed
+    implementations share buckets between processes and take time from one clock
+    (the server's), so several app nodes enforce one limit.
+    """
+
+    def hit(tenant_id, key, limit, period, cost=1):
+        """Take ``cost`` tokens (an int, 0 <= cost <= limit) from the bucket ``key``.
+
+        ``limit`` is a positive int and ``period`` a positive number of seconds.
+        Returns a :class:`learninghub.services.ratelimit.RateLimitResult`. A refused hit
+        takes nothing; ``cost=0`` only reports the bucket's state."""
+
+    def reset(tenant_id, key):
+        """Refill the bucket ``key`` (forget it)."""
+
+    def ping():
+        """Raise when the store cannot be reached (readiness check)."""

@@ -2,15 +2,23 @@
 
 Each service module exposes ``factory(settings)`` that picks the implementation
 from its setting (``storage.backend``, ``search.backend``, ``mail.backend``,
-``cache.url``, ``events.url``). Instances are created once per process; tests may
-pre-seed ``registry["services.override"][IFace] = instance``.
+``cache.url`` for the cache and the rate limiter, ``events.url``). Instances are
+created once per process; tests may pre-seed
+``registry["services.override"][IFace] = instance``.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ..interfaces import ICache, IEventTransport, IFileStorage, IMailer, ISearchIndex
+from ..interfaces import (
+    ICache,
+    IEventTransport,
+    IFileStorage,
+    IMailer,
+    IRateLimiter,
+    ISearchIndex,
+)
 
 SERVICE_MODULES = {
     IFileStorage: "learninghub.services.storage",
@@ -18,6 +26,7 @@ SERVICE_MODULES = {
     IMailer: "learninghub.services.mailer",
     ICache: "learninghub.services.cache",
     IEventTransport: "learninghub.services.transport",
+    IRateLimiter: "learninghub.services.ratelimit",
 }
 
 

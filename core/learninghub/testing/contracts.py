@@ -33,7 +33,14 @@ from hypothesis import strategies as st
 from zope.interface.verify import verifyObject
 
 from learninghub.errors import InvalidStorageKey
-from learninghub.interfaces import ICache, IEventTransport, IFileStorage, IMailer, ISearchIndex
+from learninghub.interfaces import (
+    ICache,
+    IEventTransport,
+    IFileStorage,
+    IMailer,
+    IRateLimiter,
+    ISearchIndex,
+)
 
 __all__ = [
     "CacheContract",
@@ -41,6 +48,7 @@ __all__ = [
     "FileStorageContract",
     "MailerContract",
     "ManualClock",
+    "RateLimiterContract",
     "SearchIndexContract",
     "redis_test_url",
     "wait_until",
@@ -1025,6 +1033,214 @@ class EventTransportContract:
             service.publish("../all", "chat", 1)
         with pytest.raises(ValueError):
             service.publish(new_tenant(), "", 1)
+
+    def test_ping(self, service: Any) -> None:
+        service.ping()
+
+
+# -- rate limiter -----------------------------------------------------------------
+
+#: A period long enough that no token refills while a test runs in real time.
+SLOW_PERIOD = 3600.0
+#: Float slack in comparisons between two results of the same bucket.
+EPSILON_S = 1e-6
+
+
+class RateLimiterContract:
+    """Contract of :class:`learninghub.interfaces.IRateLimiter`. Fixture: ``service``.
+
+    Hooks: ``controls_time`` (True when :meth:`elapse` moves an injected clock, which
+    enables exact timing checks), ``short_period`` (seconds of the bucket used by the
+    refill tests: keep it small for real-time back ends), ``tolerance`` (seconds of
+    clock drift allowed in ``retry_after``/``reset_after`` checks), :meth:`elapse`
+    and :meth:`peer` (a limiter of another process sharing the store)."""
+
+    controls_time: bool = False
+    short_period: float = 0.4
+    tolerance: float = 0.25
+
+    def elapse(self, seconds: float, until: Callable[[], bool]) -> None:
+        """Let ``seconds`` pass. Default: poll ``until`` in real time, at most
+        ``seconds`` + 1.5 s (the store keeps time on its own clock)."""
+        wait_until(until, timeout=seconds + 1.5)
+
+    def peer(self, service: Any) -> Any:
+        return service
+
+    def test_provides_interface(self, service: Any) -> None:
+        assert verifyObject(IRateLimiter, service)
+
+    def test_burst_of_limit_then_refused(self, service: Any) -> None:
+        tenant = new_tenant()
+        results = [service.hit(tenant, "ip:1", 5, SLOW_PERIOD) for _ in range(6)]
+        assert [r.allowed for r in results] == [True] * 5 + [False]
+        assert [r.remaining for r in results] == [4, 3, 2, 1, 0, 0]
+        assert {r.limit for r in results} == {5}
+        assert all(r.retry_after == 0 for r in results[:5])
+        interval = SLOW_PERIOD / 5
+        refused = results[-1]
+        assert interval - self.tolerance <= refused.retry_after <= interval
+        assert SLOW_PERIOD - self.tolerance <= refused.reset_after <= SLOW_PERIOD
+        first = results[0]
+        assert interval - self.tolerance <= first.reset_after <= interval
+
+    def test_tokens_refill_at_limit_per_period(self, service: Any) -> None:
+        tenant = new_tenant()
+        limit, period = 2, self.short_period
+        interval = period / limit
+        assert [service.hit(tenant, "k", limit, period).allowed for _ in range(3)] == [
+            True,
+            True,
+            False,
+        ]
+        if self.controls_time:
+            self.elapse(interval / 2, until=lambda: False)
+            refused = service.hit(tenant, "k", limit, period)
+            assert not refused.allowed
+            assert refused.retry_after == pytest.approx(interval / 2)
+            self.elapse(interval / 2, until=lambda: False)
+            refilled = service.hit(tenant, "k", limit, period)
+        else:
+            outcomes: list[Any] = []
+
+            def poll() -> bool:
+                outcomes.append(service.hit(tenant, "k", limit, period))
+                return outcomes[-1].allowed
+
+            self.elapse(interval, until=poll)
+            refilled = outcomes[-1]
+        assert refilled.allowed and refilled.remaining == 0
+        # one token came back, not the whole bucket
+        assert not service.hit(tenant, "k", limit, period).allowed
+
+    def test_full_bucket_after_period(self, service: Any) -> None:
+        tenant = new_tenant()
+        limit, period = 3, self.short_period
+        for _ in range(limit):
+            assert service.hit(tenant, "k", limit, period).allowed
+        self.elapse(period, until=lambda: service.hit(tenant, "k", limit, period, 0).remaining == 3)
+        assert service.hit(tenant, "k", limit, period, cost=0).remaining == limit
+        assert [service.hit(tenant, "k", limit, period).allowed for _ in range(4)] == [
+            True,
+            True,
+            True,
+            False,
+        ]
+
+    def test_refused_hits_take_nothing(self, service: Any) -> None:
+        tenant = new_tenant()
+        limit, period = 2, self.short_period
+        for _ in range(limit):
+            service.hit(tenant, "k", limit, period)
+        first = service.hit(tenant, "k", limit, period)
+        for _ in range(20):
+            again = service.hit(tenant, "k", limit, period)
+            assert not again.allowed
+            assert again.retry_after <= first.retry_after + EPSILON_S
+
+    def test_reset_after_is_time_until_full(self, service: Any) -> None:
+        tenant = new_tenant()
+        for _ in range(3):
+            last = service.hit(tenant, "k", 10, SLOW_PERIOD)
+        assert last.remaining == 7
+        assert 3 * SLOW_PERIOD / 10 - self.tolerance <= last.reset_after <= 3 * SLOW_PERIOD / 10
+
+    def test_cost(self, service: Any) -> None:
+        tenant = new_tenant()
+        assert service.hit(tenant, "k", 10, SLOW_PERIOD, cost=4).remaining == 6
+        refused = service.hit(tenant, "k", 10, SLOW_PERIOD, cost=7)
+        assert not refused.allowed and refused.remaining == 6
+        interval = SLOW_PERIOD / 10
+        assert interval - self.tolerance <= refused.retry_after <= interval
+        peek = service.hit(tenant, "k", 10, SLOW_PERIOD, cost=0)
+        assert peek.allowed and peek.remaining == 6 and peek.retry_after == 0
+        assert service.hit(tenant, "k", 10, SLOW_PERIOD, cost=6).allowed
+        assert not service.hit(tenant, "k", 10, SLOW_PERIOD).allowed
+
+    def test_fresh_bucket_is_full(self, service: Any) -> None:
+        fresh = service.hit(new_tenant(), "k", 7, SLOW_PERIOD, cost=0)
+        assert fresh.allowed and fresh.remaining == 7
+        assert fresh.reset_after == 0 and fresh.retry_after == 0
+
+    def test_tenants_and_keys_are_isolated(self, service: Any) -> None:
+        a, b = new_tenant(), new_tenant()
+        key = f"ip:{uuid.uuid4().hex}"
+        assert service.hit(a, key, 1, SLOW_PERIOD).allowed
+        assert not service.hit(a, key, 1, SLOW_PERIOD).allowed
+        assert not service.hit(str(a).upper(), key, 1, SLOW_PERIOD).allowed  # same tenant
+        assert service.hit(b, key, 1, SLOW_PERIOD).allowed
+        assert service.hit(None, key, 1, SLOW_PERIOD).allowed
+        assert service.hit(a, key + "x", 1, SLOW_PERIOD).allowed
+        assert service.hit(a, key[:-1], 1, SLOW_PERIOD).allowed
+        # a key naming another tenant is just a key of one's own
+        assert service.hit(None, f"{a}:{key}", 1, SLOW_PERIOD).allowed
+        assert not service.hit(b, key, 1, SLOW_PERIOD).allowed
+        service.reset(None, key)
+        service.reset(None, f"{a}:{key}")
+
+    def test_reset(self, service: Any) -> None:
+        tenant = new_tenant()
+        service.hit(tenant, "k", 1, SLOW_PERIOD)
+        service.hit(tenant, "other", 1, SLOW_PERIOD)
+        assert not service.hit(tenant, "k", 1, SLOW_PERIOD).allowed
+        service.reset(tenant, "k")
+        assert service.hit(tenant, "k", 1, SLOW_PERIOD).allowed
+        assert not service.hit(tenant, "other", 1, SLOW_PERIOD).allowed
+        service.reset(tenant, "never-used")  # not an error
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("", 1, 60, 1),
+            ("k", 0, 60, 1),
+            ("k", -1, 60, 1),
+            ("k", 1.5, 60, 1),
+            ("k", True, 60, 1),
+            ("k", 5, 0, 1),
+            ("k", 5, -60, 1),
+            ("k", 5, float("inf"), 1),
+            ("k", 5, "60", 1),
+            ("k", 5, 60, 6),
+            ("k", 5, 60, -1),
+            ("k", 5, 60, 1.0),
+        ],
+    )
+    def test_invalid_arguments(self, service: Any, args: tuple[Any, ...]) -> None:
+        with pytest.raises((ValueError, TypeError)):
+            service.hit(new_tenant(), *args)
+
+    def test_invalid_tenant(self, service: Any) -> None:
+        with pytest.raises((ValueError, TypeError)):
+            service.hit("../other", "k", 1, 60)
+
+    def test_concurrent_hits_never_exceed_the_limit(self, service: Any) -> None:
+        tenant = new_tenant()
+        allowed: list[bool] = []
+        lock = threading.Lock()
+        start = threading.Barrier(8)
+
+        def work() -> None:
+            start.wait()
+            mine = [service.hit(tenant, "hot", 50, SLOW_PERIOD).allowed for _ in range(25)]
+            with lock:
+                allowed.extend(mine)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(allowed) == 200
+        assert allowed.count(True) == 50
+
+    def test_processes_share_buckets(self, service: Any) -> None:
+        tenant = new_tenant()
+        other = self.peer(service)
+        outcomes = [
+            (service if n % 2 else other).hit(tenant, "shared", 6, SLOW_PERIOD).allowed
+            for n in range(10)
+        ]
+        assert outcomes.count(True) == 6 and outcomes[:6] == [True] * 6
 
     def test_ping(self, service: Any) -> None:
         service.ping()
