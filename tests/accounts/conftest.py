@@ -1,0 +1,168 @@
+"""Fixtures of the account tests (sign-up, reset, profile, admin): mail links, domain
+events, the tenant's sign-up mode and a cookie-keeping browser for the pages."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+import pytest
+
+from learninghub.db import bind_tenant, system_session
+from learninghub.hookspecs import hookimpl
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def mail_text(message) -> str:
+    if message.is_multipart():
+        return "\n".join(mail_text(part) for part in message.get_payload())
+    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+
+@pytest.fixture
+def mails(mailbox):
+    """``mails(to=None)``: the messages delivered so far in this test (optionally those
+    addressed to ``to``), as ``(to, subject, text)`` tuples."""
+
+    def read(to: str | None = None) -> list[tuple[str, str, str]]:
+        out = []
+        for message in mailbox.refresh():
+            item = (str(message["To"]), str(message["Subject"]), mail_text(message))
+            if to is None or to in item[0]:
+                out.append(item)
+        return out
+
+    return read
+
+
+@pytest.fixture
+def link_token(mails):
+    """``link_token(path, to=None)``: the token of the last mailed link to ``path``
+    (``/verify-email``, ``/reset-password``, ``/confirm-email``, ``/signup``)."""
+
+    def find(path: str, to: str | None = None) -> str:
+        tokens = []
+        for _, _, text in mails(to):
+            tokens += re.findall(re.escape(path) + r"\?(?:token|invite)=([A-Za-z0-9_\-]+)", text)
+        assert tokens, f"no mail with a {path} link"
+        return tokens[-1]
+
+    return find
+
+
+class EventRecorder:
+    def __init__(self):
+        self.events = []
+
+    @hookimpl
+    def learninghub_domain_event(self, request, event):
+        self.events.append(event)
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.events]
+
+
+@pytest.fixture
+def events(registry):
+    """Domain events delivered (after commit) during the test."""
+    recorder = EventRecorder()
+    pm = registry["plugins"].pm
+    pm.register(recorder, name="accounts-test-recorder")
+    try:
+        yield recorder
+    finally:
+        pm.unregister(name="accounts-test-recorder")
+
+
+@pytest.fixture
+def signup_mode(db, registry):
+    """``signup_mode(tenant, "invite")``: set the tenant's sign-up mode as its admin would."""
+
+    def set_mode(tenant, mode: str | None) -> None:
+        settings = dict(tenant.orm.settings or {})
+        if mode is None:
+            settings.pop("signup", None)
+        else:
+            settings["signup"] = mode
+        tenant.orm.settings = settings
+        db.flush()
+        registry["tenancy.resolver"].invalidate()
+
+    return set_mode
+
+
+@pytest.fixture
+def tenant_request(registry, db):
+    """``with tenant_request(tenant) as request:`` a request of ``tenant`` whose
+    ``request.db`` is the test session bound to the tenant (for calling services)."""
+    from learninghub.tasks import make_tenant_request
+
+    @contextlib.contextmanager
+    def make(tenant):
+        info = registry["tenancy.resolver"].by_id(tenant.id)
+        request = make_tenant_request(registry, info, None)
+        request.__dict__["db"] = db
+        db.flush()
+        bind_tenant(db, tenant.id)
+        try:
+            yield request
+            db.flush()
+        finally:
+            system_session(db)
+
+    return make
+
+
+class Browser:
+    """Pages as a browser sees them: keeps its cookies (session, CSRF) per tenant host."""
+
+    def __init__(self, app, tenant, cookie: str | None = None):
+        self.app = app
+        self.host = tenant.host
+        self.cookies: dict[str, str] = {}
+        if cookie:
+            name, _, value = cookie.partition("=")
+            self.cookies[name] = value
+
+    def _call(self, method: str, path: str, **kw):
+        self.app.reset()  # only our cookies are sent
+        headers = dict(kw.pop("headers", {}))
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        r = getattr(self.app, method)(
+            path,
+            headers=headers,
+            extra_environ={"HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1"},
+            expect_errors=True,
+            **kw,
+        )
+        for key, value in r.headerlist:
+            if key.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return r
+
+    def get(self, path: str, **kw):
+        return self._call("get", path, **kw)
+
+    def submit(self, page, path: str, fields: dict, csrf: bool = True):
+        """POST ``fields`` to ``path`` with the CSRF token of ``page`` (a response)."""
+        data = dict(fields)
+        if csrf:
+            data["csrf_token"] = CSRF_RE.search(page.text).group(1)
+        return self._call("post", path, params=data)
+
+
+@pytest.fixture
+def browser(app, session_cookie):
+    """``browser(tenant, user=None, cookie=None)``: a page visitor, signed in with a new
+    page session when ``user`` is given."""
+
+    def make(tenant, user=None, cookie: str | None = None) -> Browser:
+        """``cookie`` (``name=value``) is sent as given, e.g. another tenant's session."""
+        if user is not None:
+            cookie = session_cookie(tenant, user)
+        return Browser(app, tenant, cookie)
+
+    return make
