@@ -111,3 +111,33 @@ def test_session_cookie_of_one_tenant_is_ignored_by_another(
 
 def test_login_on_unknown_host_is_404(client):
     assert client(None, host="nobody.example.com").get("/login").status_int == 404
+
+
+def test_brute_force_on_the_sign_in_page_locks_and_limits(tenant, user_factory, app, lh_settings):
+    """Failures lock the IP+account pair (even the right password is refused), another
+    IP still signs in, and the strict per-IP route limit answers 429."""
+    user_factory(tenant, email="target@example.org")
+    host = {"HTTP_HOST": tenant.host, "REMOTE_ADDR": "203.0.113.7"}
+    app.reset()
+    form = app.get("/login", extra_environ=host)
+    token = csrf_of(form)
+
+    def attempt(password, environ=host):
+        return app.post(
+            "/login",
+            {"email": "target@example.org", "password": password, "csrf_token": token},
+            extra_environ=environ,
+            expect_errors=True,
+        )
+
+    threshold = lh_settings["ratelimit.lockout_threshold"]
+    for _ in range(threshold):
+        assert attempt("wrong guess").status_int == 401
+    locked = attempt(PASSWORD)
+    assert locked.status_int == 429 and "lh_session" not in locked.headers.get("Set-Cookie", "")
+    other_ip = dict(host, REMOTE_ADDR="198.51.100.9")
+    assert attempt(PASSWORD, other_ip).status_int == 303
+    limit = int(lh_settings["ratelimit.auth"].split("/")[0])
+    statuses = [attempt("wrong guess").status_int for _ in range(limit + 1)]
+    assert statuses[-1] == 429
+    assert "Retry-After" in attempt("wrong guess").headers
