@@ -155,3 +155,54 @@ def test_forced_enrolment_page_at_sign_in(tenant, user_factory, db, app):
         extra_environ=host,
     )
     assert done.text.count("<li><code>") == 10
+
+
+def test_security_page_password_and_api_keys(tenant, user_factory, app, session_cookie):
+    user = user_factory(tenant)
+    cookie = session_cookie(tenant, user)
+    other_browser = session_cookie(tenant, user)
+    host = {"HTTP_HOST": tenant.host}
+    app.reset()
+    page = app.get("/account/security", headers={"Cookie": cookie}, extra_environ=host)
+    csrf = csrf_of(page)
+    csrf_cookie = page.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    headers = {"Cookie": f"{cookie}; lh_csrf={csrf_cookie}"}
+
+    def post(**form):
+        app.reset()
+        return app.post(
+            "/account/security",
+            dict(form, csrf_token=csrf),
+            headers=headers,
+            extra_environ=host,
+            expect_errors=True,
+        )
+
+    created = post(action="create_key", name="laptop", scope="read", days="30")
+    key = re.search(r'id="new-api-key">(lhk_[^<]+)<', created.text).group(1)
+    api = app.get("/api/v1/me", headers={"Authorization": "Bearer " + key}, extra_environ=host)
+    assert api.json["id"] == str(user.id)
+    assert post(action="create_key", name="", scope="read", days="30").status_int == 400
+    key_id = re.search(r'name="key_id" value="([^"]+)"', created.text).group(1)
+    assert "revoked" in post(action="revoke_key", key_id=key_id).text
+    app.reset()
+    gone = app.get(
+        "/api/v1/me",
+        headers={"Authorization": "Bearer " + key},
+        extra_environ=host,
+        expect_errors=True,
+    )
+    assert gone.status_int == 401
+    weak = post(action="password", current_password=PASSWORD, new_password="password")
+    assert weak.status_int == 422
+    wrong = post(action="password", current_password="nope", new_password="a fine long passphrase")
+    assert wrong.status_int == 403
+    ok = post(action="password", current_password=PASSWORD, new_password="a fine long passphrase")
+    assert ok.status_int == 200 and "1 other session(s) were signed out" in ok.text
+    app.reset()
+    assert (
+        "Signed in as"
+        not in app.get("/", headers={"Cookie": other_browser}, extra_environ=host).text
+    )
+    app.reset()
+    assert "Signed in as" in app.get("/", headers={"Cookie": cookie}, extra_environ=host).text

@@ -76,6 +76,45 @@ def require_session(request) -> None:
         raise ProblemError(403, "Forbidden", "API keys cannot manage credentials; sign in")
 
 
+def create_key(request, user: User, name: str, scopes: list[str], days: int | None):
+    """Create a key; return (row, secret). The secret is never stored."""
+    prefix = secrets.token_hex(4)
+    token = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    now = utcnow()
+    key = ApiKey(
+        user_id=user.id,
+        name=name,
+        prefix=prefix,
+        token_hash=token_hash(token),
+        scopes=scopes,
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
+    request.db.add(key)
+    request.db.flush()
+    request.emit(
+        "accounts.api_key.created",
+        resource_type="api_key",
+        resource_id=key.id,
+        payload={"name": key.name, "scopes": key.scopes},
+    )
+    return key, token
+
+
+def revoke_key(request, user: User, key_id: str) -> None:
+    """Revoke one of ``user``'s keys; 404 problem for anything else."""
+    try:
+        kid = uuid.UUID(key_id)
+    except ValueError:
+        raise ProblemError(404, "Not found", "no such API key") from None
+    key = request.db.get(ApiKey, kid)
+    if key is None or key.user_id != user.id:
+        raise ProblemError(404, "Not found", "no such API key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        request.emit("accounts.api_key.revoked", resource_type="api_key", resource_id=key.id)
+
+
 # --------------------------------------------------------------------- API
 
 
@@ -139,26 +178,7 @@ def create_api_key(request, body: ApiKeyCreate):
                 for s in unknown
             ],
         )
-    prefix = secrets.token_hex(4)
-    token = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    now = utcnow()
-    key = ApiKey(
-        user_id=request.identity.id,
-        name=body.name,
-        prefix=prefix,
-        token_hash=token_hash(token),
-        scopes=body.scopes,
-        created_at=now,
-        expires_at=now + timedelta(days=body.expires_in_days) if body.expires_in_days else None,
-    )
-    request.db.add(key)
-    request.db.flush()
-    request.emit(
-        "accounts.api_key.created",
-        resource_type="api_key",
-        resource_id=key.id,
-        payload={"name": key.name, "scopes": key.scopes},
-    )
+    key, token = create_key(request, request.identity, body.name, body.scopes, body.expires_in_days)
     return ApiKeyCreated.model_validate(
         {**ApiKeyOut.model_validate(key).model_dump(), "key": token}
     )
@@ -190,16 +210,7 @@ def list_api_keys(request, query: PageQuery):
 )
 def revoke_api_key(request):
     require_session(request)
-    try:
-        key_id = uuid.UUID(request.matchdict["id"])
-    except ValueError:
-        raise ProblemError(404, "Not found", "no such API key") from None
-    key = request.db.get(ApiKey, key_id)
-    if key is None or key.user_id != request.identity.id:
-        raise ProblemError(404, "Not found", "no such API key")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        request.emit("accounts.api_key.revoked", resource_type="api_key", resource_id=key.id)
+    revoke_key(request, request.identity, request.matchdict["id"])
     return None
 
 

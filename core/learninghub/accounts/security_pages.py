@@ -62,7 +62,13 @@ def security_page(request):
     user = request.identity
     if user is None:
         return HTTPSeeOther(location="/login?next=/account/security")
-    values: dict = {"error": None, "enrolment": None, "codes": None, "message": None}
+    values: dict = {
+        "error": None,
+        "enrolment": None,
+        "codes": None,
+        "message": None,
+        "new_key": None,
+    }
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -82,6 +88,40 @@ def security_page(request):
                 request.db.execute(sa.delete(MfaTotp).where(MfaTotp.user_id == user.id))
                 request.emit("accounts.mfa.disabled", resource_type="user", resource_id=user.id)
                 values["message"] = "Two-step sign-in is off."
+            elif action == "password":
+                from .signin import change_user_password
+
+                count = change_user_password(
+                    request,
+                    user,
+                    request.POST.get("current_password", "")[:1024],
+                    request.POST.get("new_password", "")[:1024],
+                )
+                values["message"] = f"Password changed. {count} other session(s) were signed out."
+            elif action == "backup_codes":
+                from .mfa import new_backup_codes
+
+                if not request.registry["passwords"].verify(user, request.POST.get("password", "")):
+                    raise ProblemError(403, "Forbidden", "The password is wrong.")
+                if not has_mfa(request.db, user):
+                    raise ProblemError(409, "Conflict", "Two-step sign-in is off.")
+                values["codes"] = new_backup_codes(request.db, user)
+            elif action == "create_key":
+                from .apikeys import create_key
+
+                name = request.POST.get("name", "").strip()[:100]
+                scope = request.POST.get("scope", "read")
+                days = request.POST.get("days", "90")
+                if not name or scope not in ("read", "*") or days not in ("30", "90", "365"):
+                    raise ProblemError(
+                        400, "Bad request", "Give the key a name, a scope and a lifetime."
+                    )
+                _, values["new_key"] = create_key(request, user, name, [scope], int(days))
+            elif action == "revoke_key":
+                from .apikeys import revoke_key
+
+                revoke_key(request, user, request.POST.get("key_id", ""))
+                values["message"] = "The API key was revoked."
             elif action == "revoke":
                 import uuid
 
@@ -97,7 +137,12 @@ def security_page(request):
             else:
                 raise ProblemError(400, "Bad request", "Unknown action.")
         except ProblemError as exc:
-            values["error"] = exc.detail if exc.status != 422 else "That code is not right."
+            if exc.status == 422 and exc.errors and exc.errors[0]["path"][-1] == "new_password":
+                values["error"] = "; ".join(e["message"] for e in exc.errors)
+            elif exc.status == 422:
+                values["error"] = "That code is not right."
+            else:
+                values["error"] = exc.detail[:1].upper() + exc.detail[1:]
             status = exc.status
     current = request.__dict__.get("_lh_session")
     sessions = request.db.scalars(
@@ -107,10 +152,19 @@ def security_page(request):
         .order_by(UserSession.last_seen_at.desc())
         .limit(50)
     ).all()
+    from .models import ApiKey
+
+    keys = request.db.scalars(
+        sa.select(ApiKey)
+        .where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+        .order_by(ApiKey.created_at.desc())
+        .limit(50)
+    ).all()
     return _render(
         request,
         TEMPLATE,
         status,
+        keys=keys,
         user=user,
         mfa_on=has_mfa(request.db, user),
         sessions=sessions,

@@ -387,12 +387,23 @@ class PasswordChanged(BaseModel):
     summary="Change my password (every other session and every token is revoked)",
 )
 def change_password(request, body: PasswordChange):
-    from .passwords import validate_password
-
     require_session(request)
     user = request.identity
+    count = change_user_password(request, user, body.current_password, body.new_password)
+    current = request.__dict__.get("_lh_session")
+    tokens = None
+    if current is not None and current.kind == "api":
+        tokens = TokenPair(**issue_pair(request, user, current))
+    return PasswordChanged(revoked_sessions=count, tokens=tokens)
+
+
+def change_user_password(request, user: User, current_password: str, new_password: str) -> int:
+    """Check the current password and the policy, set the new one, revoke every other
+    session and every token (stamp). Returns how many sessions were revoked."""
+    from .passwords import validate_password
+
     passwords = request.registry["passwords"]
-    if not passwords.verify(user, body.current_password):
+    if not passwords.verify(user, current_password):
         raise ProblemError(
             403,
             "Forbidden",
@@ -407,7 +418,7 @@ def change_password(request, body: PasswordChange):
         )
     problems = validate_password(
         request.registry.settings,
-        body.new_password,
+        new_password,
         email=user.email,
         display_name=user.display_name,
     )
@@ -421,7 +432,7 @@ def change_password(request, body: PasswordChange):
                 for m in problems
             ],
         )
-    user.password_hash = passwords.hash(body.new_password)
+    user.password_hash = passwords.hash(new_password)
     user.password_changed_at = utcnow()
     current = request.__dict__.get("_lh_session")
     count = revoke_user_sessions(
@@ -429,10 +440,7 @@ def change_password(request, body: PasswordChange):
     )
     rotate_security_stamp(user)
     request.emit("accounts.password.changed", resource_type="user", resource_id=user.id)
-    tokens = None
-    if current is not None and current.kind == "api":
-        tokens = TokenPair(**issue_pair(request, user, current))
-    return PasswordChanged(revoked_sessions=count, tokens=tokens)
+    return count
 
 
 def includeme(config) -> None:
