@@ -43,6 +43,9 @@ def configure(
     plugins = PluginRegistry()
     plugins.discover(settings, extra=extra_plugins)
     config.registry["plugins"] = plugins
+    from .accounts import nav
+
+    plugins.pm.register(nav, name="kernel")
     if engine is not None:
         config.registry["db.engine"] = engine
     config.include("pyramid_services")

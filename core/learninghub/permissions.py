@@ -23,6 +23,8 @@ KERNEL_ROLES = ("admin", "instructor", "learner")
 
 KERNEL_GRANTS: dict[str, tuple[str, ...]] = {
     "admin": tuple(p.value for p in KernelPermission),
-    "instructor": (KernelPermission.PROFILE_VIEW, KernelPermission.USERS_VIEW),
+    # instructors see the learners of their own courses through the courses plugin,
+    # not the tenant's whole user list
+    "instructor": (KernelPermission.PROFILE_VIEW,),
     "learner": (KernelPermission.PROFILE_VIEW,),
 }

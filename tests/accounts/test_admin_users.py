@@ -54,7 +54,9 @@ def test_list_users_of_the_tenant_only(tenant, other_tenant, client, user_factor
 
 
 def test_list_users_access(tenant, other_tenant, client, user_factory):
-    assert client(tenant, user_factory(tenant, "instructor")).get(USERS).status_int == 200
+    assert client(tenant, user_factory(tenant, "admin")).get(USERS).status_int == 200
+    # instructors see their courses' learners through the courses plugin, not everyone
+    assert client(tenant, user_factory(tenant, "instructor")).get(USERS).status_int == 403
     assert client(tenant, user_factory(tenant, "learner")).get(USERS).status_int == 403
     assert client(tenant).get(USERS).status_int == 401
     assert foreign_client(client, tenant, other_tenant, user_factory).get(USERS).status_int == 401
@@ -109,11 +111,11 @@ def test_user_detail_with_roles_and_permissions(tenant, client, user_factory, db
     assert r.status_int == 200, r.text
     assert r.json["roles"] == ["instructor"]  # tenant-wide only
     assert {"role": "admin", "resource_type": "course", "resource_id": "c1"} in r.json["grants"]
-    assert "tenant:users:view" in r.json["permissions"]
+    assert "announcements:announcement:create" in r.json["permissions"]
     assert "tenant:users:manage" not in r.json["permissions"]  # resource roles do not count
     assert (
         client(tenant, user_factory(tenant, "instructor")).get(f"{USERS}/{target.id}").status_int
-        == 200
+        == 403
     )
     assert (
         client(tenant, user_factory(tenant, "learner")).get(f"{USERS}/{target.id}").status_int
@@ -243,8 +245,11 @@ def test_grant_and_revoke_roles(tenant, client, user_factory, events):
     r = c.post_json(url, {"role": "instructor"})
     assert r.status_int == 200, r.text
     assert r.json["roles"] == ["instructor", "learner"]
+    assert "announcements:announcement:create" in r.json["permissions"]
+    r = c.post_json(url, {"role": "admin"})
     assert "tenant:users:view" in r.json["permissions"]
     assert client(tenant, target).get(USERS).status_int == 200  # effective at once
+    assert delete_json(c, url, {"role": "admin"}).status_int == 200
     scoped = c.post_json(
         url, {"role": "instructor", "resource_type": "course", "resource_id": "c-1"}
     )
@@ -252,7 +257,7 @@ def test_grant_and_revoke_roles(tenant, client, user_factory, events):
         "grants"
     ]
     assert c.post_json(url, {"role": "instructor"}).status_int == 200  # idempotent
-    assert events.names().count("accounts.role.granted") == 2
+    assert events.names().count("accounts.role.granted") == 3  # instructor, admin, course
     gone = delete_json(c, url, {"role": "instructor"})
     assert gone.status_int == 200, gone.text
     assert gone.json["roles"] == ["learner"]
