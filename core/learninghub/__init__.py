@@ -64,6 +64,7 @@ def configure(
     config.include(".ratelimit")
     config.include(".auth_api")
     config.include(".accounts")
+    config.include(".platform")
     config.set_csrf_storage_policy(
         CookieCSRFStoragePolicy(
             cookie_name="lh_csrf", secure=settings["auth.cookie_secure"], samesite="Lax"

@@ -19,6 +19,7 @@ import transaction
 
 from .errors import ConfigurationError, LearningHubError
 
+PLATFORM_PASSWORD = "demo-platform-pass-2026"
 DEMO_PASSWORDS = {
     "admin": "demo-admin-pass-2026",
     "instructor": "demo-instructor-pass-2026",
@@ -373,8 +374,9 @@ def plugin_new(name: str, dest: str, title: str | None) -> None:
 
 def seed_demo(env: Env) -> dict[str, str]:
     """Create (idempotently) tenant ``demo`` with every non-hidden plugin enabled and
-    an admin, an instructor and a learner. Returns email -> password."""
-    from .db import bind_tenant
+    an admin, an instructor and a learner, plus the platform tenant with one platform
+    admin. Returns email -> password."""
+    from .db import bind_tenant, system_session
     from .identity import User, create_user
     from .plugins import TenantPlugins
     from .tenancy import Tenant
@@ -406,6 +408,26 @@ def seed_demo(env: Env) -> dict[str, str]:
                     f"Demo {role.title()}",
                 )
             credentials[email] = password
+        platform_slug = env.registry.settings["platform.tenant"]
+        if platform_slug:
+            system_session(session)
+            platform = session.scalar(sa.select(Tenant).where(Tenant.slug == platform_slug))
+            if platform is None:
+                platform = Tenant(slug=platform_slug, name="Platform administration")
+                session.add(platform)
+                session.flush()
+            bind_tenant(session, platform.id)
+            email = "operator@platform.example"
+            if session.scalar(sa.select(User).where(User.email == email)) is None:
+                create_user(
+                    session,
+                    env.registry["passwords"],
+                    email,
+                    PLATFORM_PASSWORD,
+                    ("platform_admin",),
+                    "Platform Operator",
+                )
+            credentials[email] = PLATFORM_PASSWORD
     env.registry["tenancy.resolver"].invalidate()
     return credentials
 
@@ -420,7 +442,14 @@ def demo(env: Env) -> None:
         f"demo tenant ready: http://demo.{base}:6543/ (and http://localhost:6543/ in development)"
     )
     for email, password in credentials.items():
-        click.echo(f"  {email:28} {password}")
+        if not email.endswith("@platform.example"):
+            click.echo(f"  {email:28} {password}")
+    platform = env.registry.settings["platform.tenant"]
+    if platform:
+        click.echo(
+            f"platform administration: http://{platform}.{base}:6543/api/v1/platform/tenants"
+        )
+        click.echo(f"  {'operator@platform.example':28} {PLATFORM_PASSWORD}")
     click.echo(
         "API: curl -X POST http://localhost:6543/api/v1/auth/token "
         "-H 'Content-Type: application/json' "

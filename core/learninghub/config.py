@@ -175,7 +175,7 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "auth.mfa_required_roles",
         as_list,
-        ["admin"],
+        ["admin", "platform_admin"],
         "Roles (held tenant-wide) that must use a second factor; a tenant overrides it "
         "with settings.mfa.required_roles.",
     ),
@@ -185,6 +185,13 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
         7,
         "Days a user of such a role may still sign in without a second factor "
         "(tenant: settings.mfa.grace_days).",
+    ),
+    Setting(
+        "platform.tenant",
+        as_str,
+        "platform",
+        "Slug of the platform tenant: its users with role platform_admin manage every "
+        "tenant through /api/v1/platform/ on its host. Empty disables the platform API.",
     ),
     Setting("ratelimit.enabled", as_bool, True, "Apply rate limits (the API gateway role)."),
     Setting(

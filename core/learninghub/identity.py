@@ -164,6 +164,14 @@ def grant_role(
 def role_grants(registry, tenant) -> dict[str, set[str]]:
     """role -> permissions, from the kernel and the tenant's enabled plugins."""
     grants: dict[str, set[str]] = {r: set(map(str, p)) for r, p in KERNEL_GRANTS.items()}
+    platform = registry.settings.get("platform.tenant")
+    if tenant is not None and platform and tenant.slug == platform:
+        from .permissions import KernelPermission
+
+        grants["platform_admin"] = {
+            str(KernelPermission.PLATFORM_TENANTS),
+            str(KernelPermission.PROFILE_VIEW),
+        }
     plugins = registry["plugins"]
     for name, plugin in plugins.plugins.items():
         if tenant is None or not tenant.is_enabled(name):

@@ -17,12 +17,14 @@ class KernelPermission(enum.StrEnum):
     USERS_VIEW = "tenant:users:view"
     SETTINGS_MANAGE = "tenant:settings:manage"
     PROFILE_VIEW = "account:profile:view"
+    #: only on the platform tenant (setting ``platform.tenant``), for role platform_admin
+    PLATFORM_TENANTS = "platform:tenants:manage"
 
 
 KERNEL_ROLES = ("admin", "instructor", "learner")
 
 KERNEL_GRANTS: dict[str, tuple[str, ...]] = {
-    "admin": tuple(p.value for p in KernelPermission),
+    "admin": tuple(p.value for p in KernelPermission if p is not KernelPermission.PLATFORM_TENANTS),
     # instructors see the learners of their own courses through the courses plugin,
     # not the tenant's whole user list
     "instructor": (KernelPermission.PROFILE_VIEW,),
