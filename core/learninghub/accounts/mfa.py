@@ -180,20 +180,25 @@ def new_backup_codes(db, user: User) -> list[str]:
 # --------------------------------------------------------------------- challenge
 
 
-def issue_challenge(request, user: User) -> str:
+def issue_user_token(request, user: User, typ: str, ttl: int) -> str:
+    """A short signed token naming ``user`` for one purpose (``typ``), bound to the
+    tenant and to the user's security stamp (a password change or suspension voids it)."""
     now = datetime.now(UTC)
     claims = {
-        "typ": "mfa_challenge",
+        "typ": typ,
         "sub": str(user.id),
         "tid": str(request.tenant.id),
         "stamp": user.security_stamp,
         "iat": now,
-        "exp": now + timedelta(seconds=CHALLENGE_TTL),
+        "exp": now + timedelta(seconds=ttl),
     }
     return jwt.encode(claims, request.registry.settings["secret.key"], algorithm=JWT_ALGORITHM)
 
 
-def user_of_challenge(request, token: str) -> User | None:
+def user_of_token(request, token: str, typ: str) -> User | None:
+    """The active user a token of :func:`issue_user_token` names, or None."""
+    import uuid
+
     try:
         claims = jwt.decode(
             token,
@@ -201,19 +206,23 @@ def user_of_challenge(request, token: str) -> User | None:
             algorithms=[JWT_ALGORITHM],
             options={"require": ["exp", "sub", "tid", "typ"]},
         )
-    except jwt.PyJWTError:
+        uid = uuid.UUID(claims["sub"])
+    except (jwt.PyJWTError, ValueError):
         return None
-    if claims["typ"] != "mfa_challenge" or claims["tid"] != str(request.tenant.id):
+    if claims["typ"] != typ or claims["tid"] != str(request.tenant.id):
         return None
-    import uuid
-
-    try:
-        user = request.db.get(User, uuid.UUID(claims["sub"]))
-    except ValueError:
-        return None
+    user = request.db.get(User, uid)
     if user is None or not user.is_active or user.security_stamp != claims.get("stamp"):
         return None
     return user
+
+
+def issue_challenge(request, user: User) -> str:
+    return issue_user_token(request, user, "mfa_challenge", CHALLENGE_TTL)
+
+
+def user_of_challenge(request, token: str) -> User | None:
+    return user_of_token(request, token, "mfa_challenge")
 
 
 def mfa_required_response(request, user: User):

@@ -13,16 +13,22 @@ with the second factor. The sign-in page shows the same enrolment step.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import jwt
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..api import ProblemError, api_view, problem_response
-from ..identity import JWT_ALGORITHM, RoleGrant, User
-from .mfa import BackupCodes, TotpEnrolment, confirm_enrolment, has_mfa, start_enrolment
+from ..identity import RoleGrant, User
+from .mfa import (
+    BackupCodes,
+    TotpEnrolment,
+    confirm_enrolment,
+    has_mfa,
+    issue_user_token,
+    start_enrolment,
+    user_of_token,
+)
 
 ENROLMENT_TTL = 900
 OK, GRACE, ENROL = "ok", "grace", "enrol"
@@ -58,35 +64,11 @@ def enrolment_status(request, user: User) -> tuple[str, datetime | None]:
 
 
 def issue_enrolment_token(request, user: User) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "typ": "mfa_enrolment",
-        "sub": str(user.id),
-        "tid": str(request.tenant.id),
-        "stamp": user.security_stamp,
-        "iat": now,
-        "exp": now + timedelta(seconds=ENROLMENT_TTL),
-    }
-    return jwt.encode(claims, request.registry.settings["secret.key"], algorithm=JWT_ALGORITHM)
+    return issue_user_token(request, user, "mfa_enrolment", ENROLMENT_TTL)
 
 
 def user_of_enrolment(request, token: str) -> User | None:
-    try:
-        claims = jwt.decode(
-            token,
-            request.registry.settings["secret.key"],
-            algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "sub", "tid", "typ"]},
-        )
-        uid = uuid.UUID(claims["sub"])
-    except (jwt.PyJWTError, ValueError):
-        return None
-    if claims["typ"] != "mfa_enrolment" or claims["tid"] != str(request.tenant.id):
-        return None
-    user = request.db.get(User, uid)
-    if user is None or not user.is_active or user.security_stamp != claims.get("stamp"):
-        return None
-    return user
+    return user_of_token(request, token, "mfa_enrolment")
 
 
 def enrolment_required_response(request, user: User):
