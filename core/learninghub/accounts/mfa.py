@@ -414,10 +414,15 @@ def disable_mfa(request, body: DisableBody):
     _check_password(request, body.password)
     if not verify_second_factor(request.db, user, body.code):
         raise ProblemError(403, "Forbidden", "the code is wrong")
+    remove_factors(request, user)
+    return _state(request)
+
+
+def remove_factors(request, user: User) -> None:
+    """Switch MFA off for ``user`` (callers checked password and code)."""
     request.db.execute(sa.delete(MfaBackupCode).where(MfaBackupCode.user_id == user.id))
     request.db.execute(sa.delete(MfaTotp).where(MfaTotp.user_id == user.id))
     request.emit("accounts.mfa.disabled", resource_type="user", resource_id=user.id)
-    return _state(request)
 
 
 @api_view(

@@ -11,7 +11,7 @@ from ..api import ProblemError
 from ..db import utcnow
 from .mfa import confirm_enrolment, has_mfa, start_enrolment, verify_second_factor
 from .mfa_policy import issue_enrolment_token, user_of_enrolment
-from .models import MfaBackupCode, MfaTotp, UserSession
+from .models import UserSession
 from .sessions import revoke_session
 
 TEMPLATE = "learninghub:templates/accounts/security.jinja2"
@@ -84,9 +84,9 @@ def security_page(request):
                     raise ProblemError(403, "Forbidden", "The password is wrong.")
                 if not verify_second_factor(request.db, user, request.POST.get("code", "")[:20]):
                     raise ProblemError(403, "Forbidden", "The code is wrong.")
-                request.db.execute(sa.delete(MfaBackupCode).where(MfaBackupCode.user_id == user.id))
-                request.db.execute(sa.delete(MfaTotp).where(MfaTotp.user_id == user.id))
-                request.emit("accounts.mfa.disabled", resource_type="user", resource_id=user.id)
+                from .mfa import remove_factors
+
+                remove_factors(request, user)
                 values["message"] = "Two-step sign-in is off."
             elif action == "password":
                 from .signin import change_user_password
