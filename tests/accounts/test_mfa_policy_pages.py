@@ -206,3 +206,41 @@ def test_security_page_password_and_api_keys(tenant, user_factory, app, session_
     )
     app.reset()
     assert "Signed in as" in app.get("/", headers={"Cookie": cookie}, extra_environ=host).text
+
+
+def test_security_page_disables_mfa_with_password_and_code(
+    tenant, user_factory, client, app, session_cookie
+):
+    user = user_factory(tenant)
+    c = client(tenant, user)
+    secret = c.post_json("/api/v1/me/mfa/totp").json["secret"]
+    codes = c.post_json("/api/v1/me/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}).json[
+        "backup_codes"
+    ]
+    cookie = session_cookie(tenant, user)
+    host = {"HTTP_HOST": tenant.host}
+    app.reset()
+    page = app.get("/account/security", headers={"Cookie": cookie}, extra_environ=host)
+    assert "Two-step sign-in is <strong>on</strong>" in page.text
+    csrf = csrf_of(page)
+    csrf_cookie = page.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    headers = {"Cookie": f"{cookie}; lh_csrf={csrf_cookie}"}
+
+    def post(**form):
+        app.reset()
+        return app.post(
+            "/account/security",
+            dict(form, csrf_token=csrf),
+            headers=headers,
+            extra_environ=host,
+            expect_errors=True,
+        )
+
+    assert post(action="disable", password="wrong", code=codes[0]).status_int == 403
+    assert post(action="disable", password=PASSWORD, code="000000").status_int == 403
+    fresh = post(action="backup_codes", password=PASSWORD)
+    assert fresh.text.count("<li><code>") == 10
+    new_code = re.findall(r"<li><code>([^<]+)</code>", fresh.text)[0]
+    off = post(action="disable", password=PASSWORD, code=new_code)
+    assert off.status_int == 200 and "Two-step sign-in is off." in off.text
+    assert c.get("/api/v1/me/mfa").json["enabled"] is False
