@@ -290,6 +290,8 @@ class SecurityPolicy:
         from .accounts.sessions import find_page_session, touch
 
         token = request.cookies.get(self.cookie_name, "")
+        if not token:
+            return None  # no cookie: no database session is opened for anonymous requests
         session = find_page_session(request.db, token)
         if session is None:
             return None

@@ -125,6 +125,11 @@ def make_instance(workdir: Path, config_src: Path) -> dict[str, str]:
             "LEARNINGHUB_SEARCH_PATH": str(workdir / "search"),
             "LEARNINGHUB_MAIL_PATH": str(workdir / "mail"),
             "LEARNINGHUB_LOG_LEVEL": "warning",
+            # one load generator from one IP would only measure the 429 path: the rate
+            # limiter's own cost is measured in-process (docs/rate-limiting.md)
+            "LEARNINGHUB_RATELIMIT_ENABLED": os.environ.get(
+                "LEARNINGHUB_RATELIMIT_ENABLED", "false"
+            ),
         }
     )
     return env
