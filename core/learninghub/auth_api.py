@@ -11,6 +11,7 @@ from pyramid.response import Response
 
 from .api import ProblemError, api_view, build_openapi, problem_response
 from .identity import user_roles
+from .web import require_tenant
 
 
 class TokenRequest(BaseModel):
@@ -40,12 +41,6 @@ class MeResponse(BaseModel):
     created_at: datetime
 
 
-def _require_tenant(request):
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
-    return request.tenant
-
-
 @api_view(
     "api.auth.token",
     "/api/v1/auth/token",
@@ -59,7 +54,6 @@ def issue_token(request, body: TokenRequest):
     from .accounts.signin import password_sign_in
     from .accounts.tokens import issue_pair
 
-    _require_tenant(request)
     try:
         user = password_sign_in(request, body.email, body.password)
     except ProblemError as exc:
@@ -105,7 +99,7 @@ def me(request):
 
 
 def openapi_view(request):
-    _require_tenant(request)
+    require_tenant(request)
     return Response(
         json.dumps(build_openapi(request)), content_type="application/json", charset="utf-8"
     )
@@ -123,7 +117,7 @@ INIT_JS = """window.ui = SwaggerUIBundle({url: "/api/v1/openapi.json", dom_id: "
 
 
 def docs_view(request):
-    _require_tenant(request)
+    require_tenant(request)
     static = request.script_name + "/api/docs/static"
     return Response(DOCS_PAGE.format(static=static), content_type="text/html", charset="utf-8")
 

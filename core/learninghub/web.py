@@ -30,6 +30,18 @@ def nav_items(request) -> list[NavItem]:
     return sorted(items)
 
 
+def require_tenant(request):
+    """The request's tenant, or HTTPNotFound for an unknown host (a themed 404 page on
+    pages, problem+json under /api/). API views declared with ``api_view`` need not
+    call it: the wrapper answers 404 before the view runs."""
+    tenant = request.tenant
+    if tenant is None:
+        from pyramid.httpexceptions import HTTPNotFound
+
+        raise HTTPNotFound()
+    return tenant
+
+
 def render_error_page(request, status: int, title: str) -> Response:
     messages = {
         403: "You do not have access to this page.",
@@ -57,9 +69,7 @@ def render_error_page(request, status: int, title: str) -> Response:
 
 
 def home(request):
-    tenant = request.tenant
-    if tenant is None:
-        return render_error_page(request, 404, "Not Found")
+    tenant = require_tenant(request)
     return render_to_response(
         "learninghub:templates/home.jinja2",
         {"tenant": tenant, "nav": nav_items(request), "user": request.identity},

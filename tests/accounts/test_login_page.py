@@ -110,7 +110,12 @@ def test_session_cookie_of_one_tenant_is_ignored_by_another(
 
 
 def test_login_on_unknown_host_is_404(client):
-    assert client(None, host="nobody.example.com").get("/login").status_int == 404
+    page = client(None, host="nobody.example.com").get("/login")
+    assert page.status_int == 404 and page.content_type == "text/html"  # a page, not JSON
+    api = client(None, host="nobody.example.com").post_json(
+        "/api/v1/auth/refresh", {"refresh_token": "x"}
+    )
+    assert api.status_int == 404 and api.content_type == "application/problem+json"
 
 
 def test_brute_force_on_the_sign_in_page_locks_and_limits(tenant, user_factory, app, lh_settings):

@@ -10,6 +10,7 @@ from pyramid.renderers import render_to_response
 
 from ..api import ProblemError
 from ..permissions import KernelPermission as K
+from ..web import render_error_page, require_tenant
 from . import admin_users, roles
 
 LIST = "learninghub:templates/accounts/admin_users.jinja2"
@@ -27,13 +28,10 @@ ACTIONS = {
 
 def _gate(request, permission: str):
     """None when allowed; else the response (sign-in redirect or 403)."""
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
+    require_tenant(request)
     if request.identity is None:
         return HTTPSeeOther(location=f"/login?next={request.path}")
     if not request.has_permission(permission):
-        from ..web import render_error_page
-
         return render_error_page(request, 403, "Forbidden")
     return None
 
@@ -76,8 +74,6 @@ def user_page(request):
     try:
         user = admin_users.user_from_path(request)
     except ProblemError:
-        from ..web import render_error_page
-
         return render_error_page(request, 404, "Not Found")
     if request.method == "POST":
         denied = _gate(request, K.USERS_MANAGE)

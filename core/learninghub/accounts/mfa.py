@@ -436,8 +436,6 @@ def remove_factors(request, user: User) -> None:
 def token_second_step(request, body: MfaTokenBody):
     from .tokens import issue_pair
 
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
     user = user_of_challenge(request, body.mfa_token)
     guard_factory = request.registry.get("ratelimit.login_guard")
     guard = guard_factory(request) if guard_factory is not None and user is not None else None
@@ -470,8 +468,6 @@ class MfaTokenOnly(BaseModel):
     summary="Fallback factor: email a one-time code for this sign-in challenge",
 )
 def email_code(request, body: MfaTokenOnly):
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
     user = user_of_challenge(request, body.mfa_token)
     if user is None:
         return problem_response(request, 401, "Invalid challenge", "sign in again")

@@ -95,8 +95,6 @@ class EnrolmentConfirm(EnrolmentStart):
 
 
 def _enrolling_user(request, token: str) -> User:
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
     user = user_of_enrolment(request, token)
     if user is None:
         raise ProblemError(401, "Invalid enrolment token", "sign in again to get a new one")

@@ -14,12 +14,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
 from ..api import ProblemError
 from ..identity import User
+from ..web import require_tenant
 from . import onetime
 from .passwords import DEFAULT_MIN_LENGTH, validate_password
 from .profile import (
@@ -86,11 +87,6 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _require_tenant(request) -> None:
-    if request.tenant is None:
-        raise HTTPNotFound()
-
-
 def _field_errors(errors: list[dict[str, Any]] | None) -> tuple[Errors, list[str]]:
     fields: Errors = {}
     general: list[str] = []
@@ -142,7 +138,7 @@ def _form(request, *names: str) -> dict[str, str]:
 
 
 def signup_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     mode = signup_mode(request)
     if mode == "closed":
         return notice(
@@ -230,7 +226,7 @@ def _signup_form(request, values, invite_token, errors, general, status=200) -> 
 
 
 def verify_email_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     token = (request.params.get("token") or "").strip()
     if request.method == "POST":
         try:
@@ -273,7 +269,7 @@ def _expired(request, what: str) -> Response:
 
 
 def forgot_password_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     values = {"email": ""}
     errors: Errors = {}
     if request.method == "POST":
@@ -299,7 +295,7 @@ def forgot_password_page(request) -> Response:
 
 
 def reset_password_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     token = (request.params.get("token") or "").strip()
     user = token_user(request, onetime.peek(request, onetime.RESET_PASSWORD, token))
     if user is None or not user.is_active:
@@ -359,7 +355,7 @@ def _expired_reset(request) -> Response:
 
 
 def confirm_email_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     token = (request.params.get("token") or "").strip()
     if request.method == "POST":
         try:
@@ -435,7 +431,7 @@ def _profile_form(request, user: User, status: int = 200, **values: Any) -> Resp
 
 
 def profile_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     user = request.identity
     if user is None:
         return _sign_in_redirect(request)
@@ -453,7 +449,7 @@ def profile_page(request) -> Response:
 
 
 def email_change_page(request) -> Response:
-    _require_tenant(request)
+    require_tenant(request)
     user = request.identity
     if user is None:
         return _sign_in_redirect(request)

@@ -33,6 +33,7 @@ from pyramid.response import Response
 from ..api import ProblemError, api_view
 from ..identity import User, normalize_email
 from ..interfaces import IFileStorage
+from ..web import require_tenant
 from . import notify, onetime
 from .signup import DisplayName, Email, Password, StatusOut, Token, find_user, invalid_token
 
@@ -467,8 +468,7 @@ def confirm_my_email(request, body: EmailConfirmBody) -> ProfileOut:
 
 def avatar_page_view(request) -> Response:
     """The avatar on the pages' side (session cookie), for ``<img src>``."""
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
+    require_tenant(request)
     return avatar_response(request, user_from_path(request))
 
 

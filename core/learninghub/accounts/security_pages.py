@@ -9,6 +9,7 @@ from pyramid.renderers import render_to_response
 
 from ..api import ProblemError
 from ..db import utcnow
+from ..web import require_tenant
 from .mfa import confirm_enrolment, has_mfa, start_enrolment, verify_second_factor
 from .mfa_policy import issue_enrolment_token, user_of_enrolment
 from .models import UserSession
@@ -42,8 +43,7 @@ def forced_enrolment_page(request, user, error=None, status=200):
 
 
 def forced_enrolment_confirm(request):
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
+    require_tenant(request)
     user = user_of_enrolment(request, request.POST.get("enrolment_token", "")[:2000])
     if user is None:
         return HTTPSeeOther(location="/login")
@@ -57,8 +57,7 @@ def forced_enrolment_confirm(request):
 
 
 def security_page(request):
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
+    require_tenant(request)
     user = request.identity
     if user is None:
         return HTTPSeeOther(location="/login?next=/account/security")

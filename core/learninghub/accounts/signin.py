@@ -26,6 +26,7 @@ from ..api import Page, PageQuery, ProblemError, api_view, paginate, problem_res
 from ..clientip import client_ip
 from ..db import utcnow
 from ..identity import User, normalize_email
+from ..web import require_tenant
 from .apikeys import require_session
 from .models import UserSession
 from .sessions import (
@@ -103,8 +104,7 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page(request):
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
+    require_tenant(request)
     error = None
     email = ""
     status = 200
@@ -180,8 +180,7 @@ def login_mfa_page(request):
     """Second step of page sign-in: the challenge from step one and a code."""
     from .mfa import user_of_challenge, verify_second_factor
 
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
+    require_tenant(request)
     token = request.POST.get("mfa_token", "")[:2000]
     code = request.POST.get("code", "")[:20]
     user = user_of_challenge(request, token)
@@ -243,8 +242,6 @@ class RefreshRequest(BaseModel):
     summary="Trade a refresh token for a new token pair (rotation; reuse revokes the session)",
 )
 def refresh_view(request, body: RefreshRequest):
-    if request.tenant is None:
-        raise ProblemError(404, "Not found", "unknown host")
     try:
         return refresh(request, body.refresh_token)
     except RefreshRefused as exc:

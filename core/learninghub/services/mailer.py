@@ -8,6 +8,7 @@ cannot undo the commit; they are logged. Code that needs retries sends from a ta
 
 from __future__ import annotations
 
+import abc
 import copy
 import email
 import email.policy
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SENDER = "Learning Hub <noreply@localhost>"
 
 
-class _Mailer:
+class _Mailer(abc.ABC):
     """Transaction handling and message preparation shared by the back ends."""
 
     def __init__(self, sender: str | None = None) -> None:
@@ -81,8 +82,9 @@ class _Mailer:
                 ", ".join(_recipients(message)),
             )
 
-    def deliver(self, message: Message) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def deliver(self, message: Message) -> None:
+        """Hand ``message`` to the outside world (a maildir, an SMTP server)."""
 
 
 @implementer(IMailer)

@@ -15,6 +15,7 @@ need no cleanup between tests to stay isolated.
 
 from __future__ import annotations
 
+import abc
 import io
 import logging
 import os
@@ -641,14 +642,14 @@ class _FailingDataManager:
         return "zz-failing"
 
 
-class MailerContract:
+class MailerContract(abc.ABC):
     """Contract of :class:`learninghub.interfaces.IMailer`.
 
     Fixture: ``service``. Hook: :meth:`delivered` returns what reached the outside."""
 
+    @abc.abstractmethod
     def delivered(self, service: Any) -> list[EmailMessage]:
         """Return the messages delivered so far by ``service``, oldest first."""
-        raise NotImplementedError
 
     def subjects(self, service: Any) -> list[str]:
         return sorted(str(m["Subject"]) for m in self.delivered(service))
