@@ -244,3 +244,30 @@ def test_security_page_disables_mfa_with_password_and_code(
     off = post(action="disable", password=PASSWORD, code=new_code)
     assert off.status_int == 200 and "Two-step sign-in is off." in off.text
     assert c.get("/api/v1/me/mfa").json["enabled"] is False
+
+
+def test_security_and_mfa_pages_refuse_strangers(
+    tenant, other_tenant, user_factory, app, client, session_cookie
+):
+    user = user_factory(tenant)
+    foreign = client(other_tenant)
+    foreign.headers["Cookie"] = session_cookie(tenant, user)  # a cookie of tenant A on B
+    r = foreign.get("/account/security")
+    assert r.status_int == 303 and "/login" in r.headers["Location"]
+    # the second-step and enrolment forms without a valid token lead back to sign-in
+    host = {"HTTP_HOST": tenant.host}
+    app.reset()
+    form = app.get("/login", extra_environ=host)
+    token = csrf_of(form)
+    for path, field in (("/login/mfa", "mfa_token"), ("/login/mfa-enrol", "enrolment_token")):
+        r = app.post(
+            path,
+            {field: "forged", "code": "123456", "csrf_token": token},
+            extra_environ=host,
+            expect_errors=True,
+        )
+        assert r.status_int == 303 and r.headers["Location"].endswith("/login"), path
+        no_csrf = app.post(
+            path, {field: "forged", "code": "123456"}, extra_environ=host, expect_errors=True
+        )
+        assert no_csrf.status_int == 400, path
