@@ -166,3 +166,14 @@ def browser(app, session_cookie):
         return Browser(app, tenant, cookie)
 
     return make
+
+
+@pytest.fixture
+def fresh():
+    """``fresh(db, user)``: the user as the database has it now."""
+
+    def load(db, user):
+        db.expire_all()
+        return db.get(type(user), user.id)
+
+    return load

@@ -18,18 +18,6 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\0" * 40
 
 
-def fresh(db, user) -> User:
-    db.expire_all()
-    return db.get(User, user.id)
-
-
-def foreign_client(client, tenant, other_tenant, user_factory):
-    """A client on ``tenant``'s host holding a token of ``other_tenant``."""
-    c = client(tenant)
-    c.headers.update(client(other_tenant, user_factory(other_tenant, "admin")).headers)
-    return c
-
-
 def put_avatar(c, data: bytes, content_type: str = "image/png"):
     headers = {**c.headers, "Content-Type": content_type}
     return c.app.put(
@@ -49,15 +37,17 @@ def test_get_my_profile(tenant, client, user_factory):
     assert {"bio", "locale", "timezone", "display_name", "email_verified"} <= set(r.json)
 
 
-def test_profile_needs_a_signed_in_user_of_this_tenant(tenant, other_tenant, client, user_factory):
+def test_profile_needs_a_signed_in_user_of_this_tenant(
+    tenant, other_tenant, client, user_factory, foreign_client
+):
     assert client(tenant).get(PROFILE).status_int == 401
     assert client(tenant).patch_json(PROFILE, {"bio": "x"}).status_int == 401
-    foreign = foreign_client(client, tenant, other_tenant, user_factory)
+    foreign = foreign_client(tenant, other_tenant)
     assert foreign.get(PROFILE).status_int == 401
     assert foreign.patch_json(PROFILE, {"bio": "x"}).status_int == 401
 
 
-def test_update_my_profile(tenant, client, user_factory, db, events):
+def test_update_my_profile(tenant, client, user_factory, db, events, fresh):
     user = user_factory(tenant)
     c = client(tenant, user)
     r = c.patch_json(
@@ -110,7 +100,7 @@ def test_update_profile_invalid_input(tenant, client, user_factory, payload, fie
 # ----------------------------------------------------------------- avatar
 
 
-def test_avatar_upload_and_replacement(tenant, client, user_factory, db, tenant_request):
+def test_avatar_upload_and_replacement(tenant, client, user_factory, db, tenant_request, fresh):
     user = user_factory(tenant)
     c = client(tenant, user)
     r = put_avatar(c, PNG)
@@ -147,7 +137,9 @@ def test_avatar_upload_and_replacement(tenant, client, user_factory, db, tenant_
         (b"\x89PNG\r\n\x1a\n" + b"\0" * AVATAR_MAX_BYTES, "image/png", 413),
     ],
 )
-def test_avatar_upload_refusals(tenant, client, user_factory, db, data, content_type, status):
+def test_avatar_upload_refusals(
+    tenant, client, user_factory, db, data, content_type, status, fresh
+):
     user = user_factory(tenant)
     r = put_avatar(client(tenant, user), data, content_type)
     assert r.status_int == status, r.text
@@ -155,22 +147,23 @@ def test_avatar_upload_refusals(tenant, client, user_factory, db, data, content_
     assert fresh(db, user).avatar_key == ""
 
 
-def test_avatar_upload_needs_a_signed_in_user(tenant, other_tenant, client, user_factory):
+def test_avatar_upload_needs_a_signed_in_user(
+    tenant, other_tenant, client, user_factory, foreign_client
+):
     assert put_avatar(client(tenant), PNG).status_int == 401
-    assert (
-        put_avatar(foreign_client(client, tenant, other_tenant, user_factory), PNG).status_int
-        == 401
-    )
+    assert put_avatar(foreign_client(tenant, other_tenant), PNG).status_int == 401
 
 
-def test_who_sees_an_avatar(tenant, other_tenant, client, user_factory, db, session_cookie):
+def test_who_sees_an_avatar(
+    tenant, other_tenant, client, user_factory, db, session_cookie, foreign_client
+):
     owner = user_factory(tenant)
     put_avatar(client(tenant, owner), PNG)
     url = f"/api/v1/users/{owner.id}/avatar"
     member = client(tenant, user_factory(tenant, "learner"))
     assert member.get(url).status_int == 200
     assert client(tenant).get(url).status_int == 404  # private profile, anonymous
-    foreign = foreign_client(client, tenant, other_tenant, user_factory)
+    foreign = foreign_client(tenant, other_tenant)
     assert foreign.get(url).status_int == 404
     assert client(other_tenant, user_factory(other_tenant)).get(url).status_int == 404
     # the page-side URL follows the session cookie
@@ -193,7 +186,7 @@ def test_avatar_of_a_user_without_one_is_404(tenant, client, user_factory):
 # ----------------------------------------------------------------- public profile
 
 
-def test_public_profile(tenant, other_tenant, client, user_factory, db):
+def test_public_profile(tenant, other_tenant, client, user_factory, db, fresh, foreign_client):
     user = user_factory(tenant, email="shy@example.org")
     url = f"/api/v1/users/{user.id}/profile"
     member = client(tenant, user_factory(tenant))
@@ -201,7 +194,7 @@ def test_public_profile(tenant, other_tenant, client, user_factory, db):
     client(tenant, user).patch_json(
         PROFILE, {"public_profile": True, "bio": "Hi", "display_name": "Shy"}
     )
-    for c in (client(tenant), member, foreign_client(client, tenant, other_tenant, user_factory)):
+    for c in (client(tenant), member, foreign_client(tenant, other_tenant)):
         r = c.get(url)
         assert r.status_int == 200, r.text
         assert r.json == {
@@ -221,7 +214,9 @@ def test_public_profile(tenant, other_tenant, client, user_factory, db):
 # ----------------------------------------------------------------- email change
 
 
-def test_email_change_round_trip(tenant, client, user_factory, db, mails, link_token, events):
+def test_email_change_round_trip(
+    tenant, client, user_factory, db, mails, link_token, events, fresh
+):
     user = user_factory(tenant, email="old@example.org")
     c = client(tenant, user)
     r = c.post_json(EMAIL, {"new_email": "new@example.org", "password": PASSWORD})
@@ -261,7 +256,7 @@ def test_email_change_to_a_taken_address_looks_the_same(tenant, client, user_fac
     assert "tried to use your address" in subject and "/confirm-email" not in text
 
 
-def test_email_taken_meanwhile_is_a_conflict(tenant, client, user_factory, link_token, db):
+def test_email_taken_meanwhile_is_a_conflict(tenant, client, user_factory, link_token, db, fresh):
     user = user_factory(tenant, email="first@example.org")
     client(tenant, user).post_json(EMAIL, {"new_email": "wanted@example.org", "password": PASSWORD})
     token = link_token("/confirm-email")
@@ -271,10 +266,10 @@ def test_email_taken_meanwhile_is_a_conflict(tenant, client, user_factory, link_
     assert fresh(db, user).email == "first@example.org"
 
 
-def test_email_change_access_and_input(tenant, other_tenant, client, user_factory):
+def test_email_change_access_and_input(tenant, other_tenant, client, user_factory, foreign_client):
     body = {"new_email": "new@example.org", "password": PASSWORD}
     assert client(tenant).post_json(EMAIL, body).status_int == 401
-    foreign = foreign_client(client, tenant, other_tenant, user_factory)
+    foreign = foreign_client(tenant, other_tenant)
     assert foreign.post_json(EMAIL, body).status_int == 401
     user = user_factory(tenant, email="same@example.org")
     c = client(tenant, user)
@@ -287,7 +282,7 @@ def test_email_change_access_and_input(tenant, other_tenant, client, user_factor
 
 
 def test_email_change_token_of_another_tenant_is_refused(
-    tenant, other_tenant, client, user_factory, link_token, db
+    tenant, other_tenant, client, user_factory, link_token, db, fresh
 ):
     user = user_factory(other_tenant, email="far@example.org")
     client(other_tenant, user).post_json(

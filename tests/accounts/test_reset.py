@@ -11,17 +11,11 @@ import sqlalchemy as sa
 from learninghub.accounts import onetime
 from learninghub.accounts.models import OneTimeToken, UserSession, token_hash
 from learninghub.db import utcnow
-from learninghub.identity import User
 from learninghub.testing import PASSWORD
 
 FORGOT = "/api/v1/auth/password/forgot"
 RESET = "/api/v1/auth/password/reset"
 NEW_PASSWORD = "seven otters juggling pebbles"
-
-
-def fresh(db, user) -> User:
-    db.expire_all()
-    return db.get(User, user.id)
 
 
 def sign_in(client, tenant, email, password):
@@ -72,7 +66,7 @@ def test_forgot_invalid_input(tenant, client):
 
 
 def test_reset_sets_the_password_and_ends_every_session(
-    tenant, client, user_factory, db, link_token, session_cookie, events
+    tenant, client, user_factory, db, link_token, session_cookie, events, fresh
 ):
     user = user_factory(tenant, email="reset@example.org")
     bearer = client(tenant, user)
@@ -167,7 +161,7 @@ def test_suspended_user_cannot_use_an_earlier_link(tenant, client, user_factory,
 
 
 def test_reset_with_a_bearer_of_another_tenant_changes_nothing_there(
-    tenant, other_tenant, client, user_factory, link_token, db
+    tenant, other_tenant, client, user_factory, link_token, db, fresh
 ):
     user = user_factory(tenant, email="mine@example.org")
     stranger = user_factory(other_tenant, "admin")

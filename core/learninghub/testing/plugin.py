@@ -354,6 +354,19 @@ def client(app, registry):
 
 
 @pytest.fixture
+def foreign_client(client, user_factory):
+    """``foreign_client(tenant, other_tenant)``: a client on ``tenant``'s host holding the
+    bearer token of an admin of ``other_tenant`` — the cross-tenant probe."""
+
+    def make(tenant: TenantHandle, other_tenant: TenantHandle) -> Client:
+        c = client(tenant)
+        c.headers.update(client(other_tenant, user_factory(other_tenant, "admin")).headers)
+        return c
+
+    return make
+
+
+@pytest.fixture
 def mailbox(lh_settings) -> Iterator[list]:
     """Messages delivered by the file mailer during this test."""
     path = lh_settings["mail.path"]
