@@ -397,6 +397,9 @@ def is_api_request(request) -> bool:
 
 
 def problem_view(exc: ProblemError, request) -> Response:
+    """Exception view: the problem as a response (the transaction aborts). A view that
+    must keep its writes (a recorded failure) returns ``problem_view(exc, request)``
+    instead of raising."""
     return problem_response(
         request, exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers
     )

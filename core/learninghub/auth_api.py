@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 from pyramid.response import Response
 
-from .api import ProblemError, api_view, build_openapi, problem_response
+from .api import ProblemError, api_view, build_openapi, problem_view
 from .identity import user_roles
 from .web import require_tenant
 
@@ -59,9 +59,7 @@ def issue_token(request, body: TokenRequest):
     except ProblemError as exc:
         # answered, not raised: the transaction commits, so the failed sign-in is
         # recorded (domain event after commit) like a successful one
-        return problem_response(
-            request, exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers
-        )
+        return problem_view(exc, request)
     from .accounts.mfa import has_mfa, mfa_required_response
     from .accounts.mfa_policy import ENROL, GRACE, enrolment_required_response, enrolment_status
 
