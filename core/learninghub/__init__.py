@@ -65,6 +65,7 @@ def configure(
     config.include(".auth_api")
     config.include(".accounts")
     config.include(".platform")
+    config.include(".shell")
     config.set_csrf_storage_policy(
         CookieCSRFStoragePolicy(
             cookie_name="lh_csrf", secure=settings["auth.cookie_secure"], samesite="Lax"

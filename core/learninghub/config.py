@@ -259,6 +259,40 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
         "Load every plugin found through the learninghub.plugins entry points. "
         "When false, only plugins named in plugins.load are loaded.",
     ),
+    Setting(
+        "themes.default",
+        as_str,
+        "default",
+        "Theme for tenants whose theme is not installed (entry point learninghub.themes).",
+    ),
+    Setting(
+        "templates.tenant_path",
+        as_str,
+        "%(here)s/var/tenant-templates",
+        "Folder of operator-managed per-tenant template overrides: <path>/<tenant slug>/<name>.",
+    ),
+    Setting(
+        "templates.auto_reload",
+        as_bool,
+        True,
+        "Re-read templates changed on disk (checks each file's mtime on use).",
+    ),
+    Setting("static.max_age", as_int, 31536000, "Cache-Control max-age of busted static URLs."),
+    Setting("i18n.locales", as_list, ["en", "es", "ar"], "Locales offered to users."),
+    Setting("i18n.default_locale", as_str, "en", "Locale when nothing else decides."),
+    Setting(
+        "domains.verify_connect",
+        as_str,
+        "",
+        "host:port the HTTP domain check connects to instead of the domain's own address "
+        "(development and tests; empty in production).",
+    ),
+    Setting(
+        "domains.dns_nameservers",
+        as_list,
+        [],
+        "Nameservers (ip or ip:port) for the DNS TXT domain check; empty: the system's.",
+    ),
     Setting("plugins.load", as_list, [], "Plugins to load when autoload is off."),
     Setting("plugins.blocked", as_list, [], "Plugins never loaded, even if installed."),
 )

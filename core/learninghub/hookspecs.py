@@ -53,3 +53,28 @@ def learninghub_domain_event(request, event) -> None:
 def learninghub_readiness_checks(request) -> list:
     """Return ``(name, callable)`` pairs; each callable raises when the plugin is not
     ready. Shown per check by ``/readyz``."""
+
+
+@hookspec
+def learninghub_user_menu_items(request) -> list:
+    """Return entries (:class:`learninghub.web.NavItem`) for the signed-in user's menu
+    (profile, security, sign out are the kernel's)."""
+
+
+@hookspec
+def learninghub_header_items(request) -> list:
+    """Return small HTML fragments (``markupsafe.Markup``) for the header's
+    notifications slot, e.g. a bell with an unread count. Escape what you interpolate."""
+
+
+@hookspec
+def learninghub_dashboard_widgets(request) -> list:
+    """Return :class:`learninghub.web.Widget` entries for the learner dashboard
+    (``/dashboard``); each names a template rendered with the widget's context inside
+    the theme's widget frame."""
+
+
+@hookspec
+def learninghub_admin_sections(request) -> list:
+    """Return :class:`learninghub.web.NavItem` entries for the tenant admin shell's
+    side navigation (``/admin``); show only what the request's user may open."""

@@ -55,6 +55,9 @@ class User(TenantScoped, Base):
     timezone: Mapped[str] = mapped_column(sa.String(60), default="")
     avatar_key: Mapped[str] = mapped_column(sa.String(300), default="")
     public_profile: Mapped[bool] = mapped_column(default=False)
+    #: accessibility display preferences (see learninghub.i18n.display_prefs)
+    high_contrast: Mapped[bool] = mapped_column(default=False)
+    font_scale: Mapped[int] = mapped_column(default=100)
 
     @property
     def is_active(self) -> bool:

@@ -63,6 +63,11 @@ class TenantDomain(Base):
     domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
     verified: Mapped[bool] = mapped_column(default=False)
     verification_token: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: "dns" (TXT record) or "http" (file under /.well-known/) once verified
+    verified_by: Mapped[str] = mapped_column(sa.String(10), default="")
+    verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_checked_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant: Mapped[Tenant] = orm.relationship(back_populates="domains")

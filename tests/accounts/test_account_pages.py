@@ -35,7 +35,7 @@ def test_signup_page_form_is_accessible(tenant, browser):
     assert 'autocomplete="new-password"' in page.text
     assert 'name="csrf_token"' in page.text
     assert 'aria-describedby="password-hint"' in page.text
-    assert 'class="skip"' in page.text  # extends the base layout
+    assert 'class="lh-skip"' in page.text  # extends the base layout
 
 
 def test_signup_through_the_page(tenant, browser, db, link_token):

@@ -106,7 +106,10 @@ def test_admin_cannot_suspend_themselves(tenant, user_factory, browse):
 def test_nav_shows_admin_entries_to_admins_only(tenant, user_factory, browse):
     admin = user_factory(tenant, "admin")
     learner = user_factory(tenant, "learner")
-    assert 'href="/admin/users"' in browse(tenant, admin)[0]("/").text
-    home = browse(tenant, learner)[0]("/").text
-    assert 'href="/admin/users"' not in home and 'href="/account/security"' in home
+    dashboard = browse(tenant, admin)[0]("/dashboard").text
+    assert 'href="/admin"' in dashboard
+    assert 'href="/admin/users"' in browse(tenant, admin)[0]("/admin").text
+    home = browse(tenant, learner)[0]("/dashboard").text
+    assert 'href="/admin"' not in home and 'href="/account/security"' in home
+    assert browse(tenant, learner)[0]("/admin").status_int == 403
     assert 'href="/login"' in browse(tenant, None)[0]("/").text

@@ -21,7 +21,7 @@ def test_sign_in_sets_a_fresh_session_and_signs_out(tenant, user_factory, app, s
         )
 
     def signed_in(session_token) -> bool:
-        return "Signed in as" in call("get", "/", {"lh_session": session_token}).text
+        return "Signed in as" in call("get", "/dashboard", {"lh_session": session_token}).text
 
     # a session planted before sign-in (fixation attempt) must not survive it
     planted = session_cookie(tenant, user).split("=", 1)[1]
@@ -106,7 +106,7 @@ def test_session_cookie_of_one_tenant_is_ignored_by_another(
     user = user_factory(tenant)
     c = client(other_tenant)
     c.headers["Cookie"] = session_cookie(tenant, user)
-    assert "Signed in as" not in c.get("/").text
+    assert "Signed in as" not in c.get("/dashboard").text
 
 
 def test_login_on_unknown_host_is_404(client):

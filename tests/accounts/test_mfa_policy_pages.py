@@ -202,10 +202,12 @@ def test_security_page_password_and_api_keys(tenant, user_factory, app, session_
     app.reset()
     assert (
         "Signed in as"
-        not in app.get("/", headers={"Cookie": other_browser}, extra_environ=host).text
+        not in app.get("/dashboard", headers={"Cookie": other_browser}, extra_environ=host).text
     )
     app.reset()
-    assert "Signed in as" in app.get("/", headers={"Cookie": cookie}, extra_environ=host).text
+    assert (
+        "Signed in as" in app.get("/dashboard", headers={"Cookie": cookie}, extra_environ=host).text
+    )
 
 
 def test_security_page_disables_mfa_with_password_and_code(

@@ -112,7 +112,7 @@ def test_password_change_revokes_everything_else(tenant, user_factory, client, s
     elsewhere = sign_in(client, tenant, user.email)
     browser = client(tenant)
     browser.headers["Cookie"] = session_cookie(tenant, user)
-    assert "Signed in as" in browser.get("/").text
+    assert "Signed in as" in browser.get("/dashboard").text
     c = client(tenant)
     wrong = c.post_json(
         "/api/v1/me/password",
@@ -136,7 +136,7 @@ def test_password_change_revokes_everything_else(tenant, user_factory, client, s
     assert c.get("/api/v1/me", headers=bearer(here)).status_int == 401  # old JWT died
     assert c.get("/api/v1/me", headers=bearer(ok.json["tokens"])).status_int == 200
     assert c.get("/api/v1/me", headers=bearer(elsewhere)).status_int == 401
-    assert "Signed in as" not in browser.get("/").text
+    assert "Signed in as" not in browser.get("/dashboard").text
     assert sign_in(client, tenant, user.email, "a brand new passphrase")["access_token"]
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from learninghub.db import utcnow
 
-NAV_LINK = '<a href="/announcements">Announcements</a>'
+NAV_LINK = '<a href="/announcements"'
 
 
 def page_titles(response) -> list[str]:
@@ -26,7 +26,7 @@ def test_list_page_shows_published_announcements(
     assert page_titles(r) == ["Library closed"]
     assert "All week." in r.text  # excerpt as text
     assert "Secret plan" not in r.text
-    assert NAV_LINK in r.text and 'class="skip"' in r.text  # themed: extends the base
+    assert NAV_LINK in r.text and 'class="lh-skip"' in r.text  # themed: extends the base
 
 
 def test_list_page_is_for_signed_in_readers(tenant, user_factory, page_client, make_announcement):
@@ -102,9 +102,9 @@ def test_detail_page_access(tenant, user_factory, page_client, make_announcement
 
 
 def test_nav_entry_for_readers_only(tenant, user_factory, page_client):
-    assert NAV_LINK in page_client(tenant, user_factory(tenant, "learner")).get("/").text
-    assert NAV_LINK not in page_client(tenant).get("/").text
-    assert NAV_LINK not in page_client(tenant, user_factory(tenant, "guest")).get("/").text
+    assert NAV_LINK in page_client(tenant, user_factory(tenant, "learner")).get("/dashboard").text
+    assert NAV_LINK not in page_client(tenant).get("/dashboard").text
+    assert NAV_LINK not in page_client(tenant, user_factory(tenant, "guest")).get("/dashboard").text
 
 
 def test_disabled_plugin_hides_pages_api_and_nav(
@@ -112,12 +112,12 @@ def test_disabled_plugin_hides_pages_api_and_nav(
 ):
     a = make_announcement(tenant)
     admin = user_factory(tenant, "admin")
-    assert NAV_LINK in page_client(tenant, admin).get("/").text
+    assert NAV_LINK in page_client(tenant, admin).get("/dashboard").text
     plugin_admin.disable(tenant)
     pages = page_client(tenant, admin)
     assert pages.get("/announcements").status_int == 404
     assert pages.get(f"/announcements/{a.id}").status_int == 404
-    assert NAV_LINK not in pages.get("/").text
+    assert NAV_LINK not in pages.get("/dashboard").text
     api = client(tenant, admin)
     assert api.get("/api/v1/announcements").status_int == 404
     assert api.get(f"/api/v1/announcements/{a.id}").status_int == 404
