@@ -131,6 +131,8 @@ def emit(
         )
         request.hooks.learninghub_domain_event(request=request, event=event)
 
+    # in-transaction observers (e.g. the audit trail) write atomically with the change
+    request.hooks.learninghub_domain_event_emitted(request=request, event=event)
     after_commit(getattr(request, "tm", None), deliver)
     return event
 

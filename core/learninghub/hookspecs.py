@@ -50,6 +50,16 @@ def learninghub_domain_event(request, event) -> None:
 
 
 @hookspec
+def learninghub_domain_event_emitted(request, event) -> None:
+    """A domain event was just emitted, *inside* the request's transaction: rows
+    written here through ``request.db`` commit or roll back together with the change
+    that caused the event (the audit trail uses it so that nothing is lost or
+    recorded for a change that did not happen). Keep it cheap and never call
+    external systems here; use ``learninghub_domain_event`` (after commit) for that.
+    An implementation that raises is logged and skipped like every hook."""
+
+
+@hookspec
 def learninghub_readiness_checks(request) -> list:
     """Return ``(name, callable)`` pairs; each callable raises when the plugin is not
     ready. Shown per check by ``/readyz``."""
