@@ -10,8 +10,7 @@ import pytest
 
 from learninghub.db import bind_tenant, system_session
 from learninghub.hookspecs import hookimpl
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+from learninghub.testing.pages import CSRF_RE, Browser  # noqa: F401  (used by the tests)
 
 
 def mail_text(message) -> str:
@@ -114,58 +113,10 @@ def tenant_request(registry, db):
     return make
 
 
-class Browser:
-    """Pages as a browser sees them: keeps its cookies (session, CSRF) per tenant host."""
-
-    def __init__(self, app, tenant, cookie: str | None = None):
-        self.app = app
-        self.host = tenant.host
-        self.cookies: dict[str, str] = {}
-        if cookie:
-            name, _, value = cookie.partition("=")
-            self.cookies[name] = value
-
-    def _call(self, method: str, path: str, **kw):
-        self.app.reset()  # only our cookies are sent
-        headers = dict(kw.pop("headers", {}))
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        r = getattr(self.app, method)(
-            path,
-            headers=headers,
-            extra_environ={"HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1"},
-            expect_errors=True,
-            **kw,
-        )
-        for key, value in r.headerlist:
-            if key.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return r
-
-    def get(self, path: str, **kw):
-        return self._call("get", path, **kw)
-
-    def submit(self, page, path: str, fields: dict, csrf: bool = True):
-        """POST ``fields`` to ``path`` with the CSRF token of ``page`` (a response)."""
-        data = dict(fields)
-        if csrf:
-            data["csrf_token"] = CSRF_RE.search(page.text).group(1)
-        return self._call("post", path, params=data)
-
-
 @pytest.fixture
-def browser(app, session_cookie):
-    """``browser(tenant, user=None, cookie=None)``: a page visitor, signed in with a new
-    page session when ``user`` is given."""
-
-    def make(tenant, user=None, cookie: str | None = None) -> Browser:
-        """``cookie`` (``name=value``) is sent as given, e.g. another tenant's session."""
-        if user is not None:
-            cookie = session_cookie(tenant, user)
-        return Browser(app, tenant, cookie)
-
-    return make
+def browser(page_browser):
+    """The kit's ``page_browser`` under the name the account tests use."""
+    return page_browser
 
 
 @pytest.fixture

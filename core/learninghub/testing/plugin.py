@@ -80,6 +80,7 @@ def make_test_settings(tmp_dir: str, db_url: str, **overrides: Any) -> dict[str,
         "db.rls": "true",
         "storage.path": os.path.join(tmp_dir, "files"),
         "search.path": os.path.join(tmp_dir, "search"),
+        "templates.tenant_path": os.path.join(tmp_dir, "tenant-templates"),
         "mail.backend": "file",
         "mail.path": os.path.join(tmp_dir, "mail"),
         "tenancy.base_domain": "learninghub.test",
@@ -362,6 +363,22 @@ def foreign_client(client, user_factory):
         c = client(tenant)
         c.headers.update(client(other_tenant, user_factory(other_tenant, "admin")).headers)
         return c
+
+    return make
+
+
+@pytest.fixture
+def page_browser(app, session_cookie):
+    """``page_browser(tenant, user=None, cookie=None)``: a cookie-keeping page visitor on
+    the tenant's host (:class:`learninghub.testing.pages.Browser`), signed in with a new
+    page session when ``user`` is given; ``submit(page, path, fields)`` posts a form
+    with the CSRF token of ``page``."""
+    from .pages import Browser
+
+    def make(tenant, user=None, cookie: str | None = None) -> Browser:
+        if user is not None:
+            cookie = session_cookie(tenant, user)
+        return Browser(app, tenant, cookie)
 
     return make
 

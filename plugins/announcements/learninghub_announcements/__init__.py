@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from learninghub.hookspecs import hookimpl
 from learninghub.manifest import PluginManifest
-from learninghub.web import NavItem
+from learninghub.web import NavItem, Widget
 
 from . import models, tasks  # noqa: F401  (register the tables and the email task)
 from .installer import AnnouncementsInstaller
@@ -45,5 +45,35 @@ def learninghub_nav_items(request) -> list[NavItem]:
     if request.identity is None or not request.has_permission(AnnouncementPermission.VIEW):
         return []
     return [
-        NavItem(order=50, title="Announcements", url=request.route_path("announcements.page.list"))
+        NavItem(
+            order=50,
+            title=request.gettext("Announcements"),
+            url=request.route_path("announcements.page.list"),
+        )
+    ]
+
+
+@hookimpl
+def learninghub_dashboard_widgets(request) -> list[Widget]:
+    """The three latest published announcements on the learner dashboard."""
+    if request.identity is None or not request.has_permission(AnnouncementPermission.VIEW):
+        return []
+    from .services import latest_published
+
+    items = [
+        {
+            "title": a.title,
+            "published_at": a.published_at,
+            "url": request.route_path("announcements.page.detail", id=str(a.id)),
+        }
+        for a in latest_published(request.db, 3)
+    ]
+    return [
+        Widget(
+            order=20,
+            title=request.gettext("Latest announcements"),
+            template="announcements/widget.jinja2",
+            context={"items": items, "all_url": request.route_path("announcements.page.list")},
+            key="announcements-latest",
+        )
     ]

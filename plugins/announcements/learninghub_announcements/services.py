@@ -204,3 +204,15 @@ def api_url(request, announcement: Announcement) -> str:
 
 def page_url(request, announcement: Announcement) -> str:
     return request.route_url("announcements.page.detail", id=str(announcement.id))
+
+
+def latest_published(db, limit: int) -> list[Announcement]:
+    """The ``limit`` newest published announcements of the session's tenant."""
+    return list(
+        db.scalars(
+            sa.select(Announcement)
+            .where(Announcement.status == "published")
+            .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+            .limit(limit)
+        )
+    )
