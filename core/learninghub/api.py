@@ -267,8 +267,12 @@ def _render(endpoint: Endpoint, result: Any, request) -> Response:
     if endpoint.status == 204 or result is None:
         return Response(status=204)
     if endpoint.response is not None and not isinstance(result, BaseModel):
-        result = endpoint.adapter().validate_python(result, from_attributes=True)
-    if isinstance(result, BaseModel):
+        adapter = endpoint.adapter()
+        # lists and other non-model responses go through their adapter too
+        payload = adapter.dump_json(
+            adapter.validate_python(result, from_attributes=True), by_alias=True
+        ).decode()
+    elif isinstance(result, BaseModel):
         payload = result.model_dump_json(by_alias=True)
     else:
         payload = json.dumps(result, default=str)

@@ -283,13 +283,19 @@ def _safe(fn: Callable[[], Any], default: Any) -> Any:
 def asset_url(request, spec: str) -> str:
     """A cache-busted URL of a static asset: ``learninghub:static/x.css`` or, for the
     request's theme, ``theme:css/theme.css``."""
+    import importlib
+
     if spec.startswith("theme:"):
         tenant = getattr(request, "tenant", None)
         theme = request.registry["themes"].resolve(tenant.theme if tenant else None)
         if theme is None:
             raise ValueError("no theme installed")
-        spec = f"{theme.package}:static/{spec[len('theme:') :]}"
-    return request.static_url(spec)
+        path = theme.static / spec[len("theme:") :]
+    else:
+        package, _, rel = spec.partition(":")
+        module = importlib.import_module(package)
+        path = Path(module.__file__).resolve().parent / rel
+    return request.static_url(str(path))
 
 
 class ThemedRenderer:

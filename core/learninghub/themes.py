@@ -121,5 +121,5 @@ def includeme(config) -> None:
     for theme in themes.themes.values():
         if theme.static.is_dir():
             config.add_static_view(
-                f"static/themes/{theme.name}", f"{theme.package}:static", cache_max_age=max_age
+                f"static/themes/{theme.name}", str(theme.static), cache_max_age=max_age
             )

@@ -181,10 +181,12 @@ def includeme(config) -> None:
     config.include(i18n)
     max_age = int(config.registry.settings.get("static.max_age", 31536000))
     static_root = Path(__file__).resolve().parent / "static"
-    config.add_static_view("static/kernel", "learninghub:static", cache_max_age=max_age)
-    config.add_cache_buster("learninghub:static/", ContentHashCacheBuster(static_root))
+    # absolute paths: editable installs use import hooks that pkg_resources cannot read
+    config.add_static_view("static/kernel", str(static_root), cache_max_age=max_age)
+    config.add_cache_buster(str(static_root) + "/", ContentHashCacheBuster(static_root))
     for theme in config.registry["themes"].themes.values():
-        config.add_cache_buster(f"{theme.package}:static/", ContentHashCacheBuster(theme.static))
+        if theme.static.is_dir():
+            config.add_cache_buster(str(theme.static) + "/", ContentHashCacheBuster(theme.static))
     templates.globals["FONTS"] = branding.FONTS
     templates.globals["admin_sections"] = lambda request: sorted(
         hook_list(request, "learninghub_admin_sections")

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyramid.httpexceptions import HTTPSeeOther
 
-from ..api import ProblemError, api_view
+from ..api import Page, ProblemError, api_view
 from ..errors import PluginError
 from ..i18n import available_locales, locale_choices
 from ..permissions import KernelPermission as K
@@ -38,7 +38,7 @@ class SiteSettings(BaseModel):
 
 class SiteSettingsChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str | None = Field(None, max_length=200)  # emptiness: validate_change
     theme: str | None = Field(None, min_length=1, max_length=60)
     default_locale: str | None = Field(None, max_length=20)
     default_timezone: str | None = Field(None, max_length=60)
@@ -93,7 +93,10 @@ def apply_change(request, change: SiteSettingsChange) -> SiteSettings:
             422,
             "Invalid settings",
             "; ".join(f"{k}: {v}" for k, v in errors.items()),
-            extra={"errors": errors},
+            errors=[
+                {"path": ["body", k], "message": v, "type": "value_error"}
+                for k, v in errors.items()
+            ],
         )
     tenant = _tenant_row(request)
     before = SiteSettings.model_validate(tenant).model_dump()
@@ -221,12 +224,12 @@ def plugin_rows(request) -> list[PluginOut]:
     "api.tenant.plugins",
     "/api/v1/tenant/plugins",
     "GET",
-    response=list[PluginOut],
+    response=Page[PluginOut],
     permission=K.PLUGINS_MANAGE,
-    summary="Installed plugins and their state for this tenant",
+    summary="Installed plugins and their state for this tenant (one page: every plugin)",
 )
-def plugins_get(request) -> list[PluginOut]:
-    return plugin_rows(request)
+def plugins_get(request) -> Page[PluginOut]:
+    return Page[PluginOut](items=plugin_rows(request), next_cursor=None)
 
 
 PLUGIN_ACTIONS = ("enable", "disable", "upgrade", "uninstall", "purge")
