@@ -4,9 +4,9 @@ import pytest
 
 from learninghub.branding import (
     CONTRAST_PAIRS,
+    FONTS,
     TOKENS,
     Branding,
-    FONTS,
     check_palette,
     contrast_ratio,
     merged_tokens,
