@@ -13,7 +13,10 @@
 #   - skips all of that when nothing changed: a stamp under .venv records a hash of
 #     every setup.cfg/pyproject.toml involved and of the interpreter, and the extras
 #     installed (asking for fewer extras than installed needs nothing),
-#   - with --system-deps, installs missing Debian packages (wrk, chromium) when root.
+#   - with --system-deps, installs missing Debian packages (wrk, chromium) when root,
+#   - always ends with scripts/assets.sh (front-end assets from npm into
+#     core/learninghub/static/vendor/; its own stamp keeps it fast), installing
+#     Debian's nodejs and npm first when npm is missing and we are root.
 #
 # Environment: PYTHON (interpreter to build the venv from, default python3),
 # LEARNINGHUB_SETUP_FORCE=1 (reinstall even when the stamp matches).
@@ -88,6 +91,14 @@ if [ "$SYSTEM_DEPS" -eq 1 ]; then
     apt_install "${missing[@]}" || warn "could not install ${missing[*]}; continuing without"
   fi
 fi
+
+# --- front-end assets (run last, also when the Python side is up to date) ---------
+assets() {
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm || warn "could not install Debian's nodejs and npm"
+  fi
+  "$ROOT/scripts/assets.sh"
+}
 
 # --- Python >= 3.11 ---------------------------------------------------------------
 py_ok() {
@@ -169,6 +180,7 @@ if [ "$stamped_hash" = "$meta_hash" ]; then
   if [ "${LEARNINGHUB_SETUP_FORCE:-0}" != "1" ] && [ "$union" = "$stamped_extras" ] \
      && [ -x "$VENV/bin/learninghub" ]; then
     log "up to date (.venv: kernel[${stamped_extras}] + ${#dists[@]} plugin/theme distributions)"
+    assets
     exit 0
   fi
   EXTRAS="$union"   # keep what is already there (e.g. test tools) when adding an extra
@@ -186,3 +198,4 @@ rm -f "$STAMP"
 "$VENV/bin/python" -m pip install --quiet --progress-bar off "${pkgs[@]}"
 printf '%s\n%s\n' "$meta_hash" "$EXTRAS" > "$STAMP"
 log "done"
+assets
