@@ -35,6 +35,13 @@ import pytest
 import sqlalchemy as sa
 import webtest
 
+from .browser import (  # noqa: F401  (fixtures of the browser test kit)
+    browser_page,
+    chromium,
+    live_app,
+    register_pytest_loader_with_pkg_resources,
+)
+
 PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
@@ -399,6 +406,10 @@ def mailbox(lh_settings) -> Iterator[list]:
             return self
 
     yield Delivered()
+
+
+def pytest_configure(config) -> None:
+    register_pytest_loader_with_pkg_resources()  # /static/ views inside test processes
 
 
 def pytest_report_header(config) -> str:
