@@ -408,6 +408,50 @@ def seed_demo(env: Env) -> dict[str, str]:
                     f"Demo {role.title()}",
                 )
             credentials[email] = password
+        # an Arabic-speaking learner: the same pages right to left
+        email = "learner-ar@demo.example"
+        if session.scalar(sa.select(User).where(User.email == email)) is None:
+            user = create_user(
+                session,
+                env.registry["passwords"],
+                email,
+                DEMO_PASSWORDS["learner"],
+                ("learner",),
+                "متعلم تجريبي",
+            )
+            user.locale = "ar"
+        credentials[email] = DEMO_PASSWORDS["learner"]
+        # a second tenant with another theme, palette and language: white-labelling
+        system_session(session)
+        campus = session.scalar(sa.select(Tenant).where(Tenant.slug == "campus"))
+        if campus is None:
+            campus = Tenant(
+                slug="campus",
+                name="Campus College",
+                theme="campus",
+                default_locale="es",
+                default_timezone="Europe/Madrid",
+                branding={"tokens": {"color-primary": "#7c2d12", "color-link": "#9a3412"}},
+            )
+            session.add(campus)
+            session.flush()
+        bind_tenant(session, campus.id)
+        campus_plugins = TenantPlugins(env.registry, session, campus)
+        campus_records = campus_plugins.records()
+        for name in plugins.order:
+            if not plugins.plugins[name].manifest.hidden and name not in campus_records:
+                campus_plugins.enable(name)
+        email = "admin@campus.example"
+        if session.scalar(sa.select(User).where(User.email == email)) is None:
+            create_user(
+                session,
+                env.registry["passwords"],
+                email,
+                DEMO_PASSWORDS["admin"],
+                ("admin",),
+                "Campus Admin",
+            )
+        credentials[email] = DEMO_PASSWORDS["admin"]
         platform_slug = env.registry.settings["platform.tenant"]
         if platform_slug:
             system_session(session)
@@ -442,8 +486,10 @@ def demo(env: Env) -> None:
         f"demo tenant ready: http://demo.{base}:6543/ (and http://localhost:6543/ in development)"
     )
     for email, password in credentials.items():
-        if not email.endswith("@platform.example"):
+        if email.endswith("@demo.example"):
             click.echo(f"  {email:28} {password}")
+    click.echo(f"second tenant (campus theme, Spanish by default): http://campus.{base}:6543/")
+    click.echo(f"  {'admin@campus.example':28} {DEMO_PASSWORDS['admin']}")
     platform = env.registry.settings["platform.tenant"]
     if platform:
         click.echo(

@@ -52,7 +52,13 @@ def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
     first = cli("demo")
     second = cli("demo")
     creds = dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", first, re.M))
-    assert set(creds) == {"admin@demo.example", "instructor@demo.example", "learner@demo.example"}
+    assert set(creds) == {
+        "admin@demo.example",
+        "instructor@demo.example",
+        "learner@demo.example",
+        "learner-ar@demo.example",
+    }
+    assert "admin@campus.example" in first
     assert dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", second, re.M)) == creds
     assert cli("tenant", "list").count("demo") == 1
 
@@ -96,9 +102,13 @@ def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
             with urllib.request.urlopen(me, timeout=10) as resp:
                 body = json.loads(resp.read())
             assert body["email"] == email and body["tenant"] == "demo"
-            assert body["roles"] == [email.split("@")[0]]
+            assert body["roles"] == [email.split("@")[0].removesuffix("-ar")]
         status, page = http_get(port, "localhost", "/")
         assert status == 200 and "Demo Academy" in page
+        # the second tenant: its own name, theme and default language on its own host
+        status, page = http_get(port, "campus.localhost", "/")
+        assert status == 200 and "Campus College" in page
+        assert 'lang="es"' in page and "theme-campus" in page
     finally:
         server.terminate()
         server.wait(timeout=20)
