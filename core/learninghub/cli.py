@@ -541,7 +541,43 @@ def configure_or_exit(config_path: str):
         raise SystemExit(2) from None
 
 
+CLI_GROUP = "learninghub.cli"
+
+
+def load_plugin_commands(group: click.Group = None) -> list[str]:
+    """Add plugins' click commands (entry point group ``learninghub.cli``) to the CLI.
+
+    A plugin declares ``learninghub.cli = audit = learninghub_audit.cli:audit`` and
+    writes an ordinary click command or group; ``@pass_env`` gives it the
+    :class:`Env` (``env.registry``, ``env.tenant_request(slug)``). A name that clashes
+    with a kernel command, or a command that cannot be imported, is skipped with a
+    warning on stderr. Returns the names added."""
+    from importlib.metadata import entry_points
+
+    group = group if group is not None else cli
+    added = []
+    for ep in entry_points(group=CLI_GROUP):
+        if ep.name in group.commands:
+            if getattr(group.commands[ep.name], "_lh_plugin", None) == ep.value:
+                continue  # loaded already (main() called twice in one process)
+            click.echo(f"warning: plugin command {ep.name!r} clashes; skipped", err=True)
+            continue
+        try:
+            command = ep.load()
+        except Exception as exc:  # a broken plugin must not break the kernel's CLI
+            click.echo(f"warning: plugin command {ep.name!r} not loaded: {exc}", err=True)
+            continue
+        if not isinstance(command, click.Command):
+            click.echo(f"warning: {ep.value} is not a click command; skipped", err=True)
+            continue
+        command._lh_plugin = ep.value
+        group.add_command(command, ep.name)
+        added.append(ep.name)
+    return added
+
+
 def main(argv: list[str] | None = None) -> None:
+    load_plugin_commands()
     try:
         cli.main(args=argv, prog_name="learninghub", standalone_mode=True)
     except LearningHubError as exc:  # raised while building the app

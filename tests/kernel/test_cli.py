@@ -278,3 +278,36 @@ def test_web_entry_point_with_bad_config_says_why(tmp_path):
     assert r.returncode == 2
     assert "configuration error in 'celery.broker_url'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_plugin_cli_commands_are_added_and_clashes_skipped(monkeypatch, capsys):
+    import importlib.metadata as md
+
+    import click
+
+    from learninghub import cli as cli_module
+
+    @click.command()
+    def hello():
+        click.echo("hello from a plugin")
+
+    module = type(sys)("lhfake_cli_commands")
+    module.hello = hello
+    module.broken = "not a command"
+    monkeypatch.setitem(sys.modules, "lhfake_cli_commands", module)
+    eps = [
+        md.EntryPoint("hello", "lhfake_cli_commands:hello", "learninghub.cli"),
+        md.EntryPoint("db", "lhfake_cli_commands:hello", "learninghub.cli"),  # kernel name
+        md.EntryPoint("broken", "lhfake_cli_commands:broken", "learninghub.cli"),
+        md.EntryPoint("missing", "lhfake_nowhere:cmd", "learninghub.cli"),
+    ]
+    monkeypatch.setattr(
+        md, "entry_points", lambda group=None: eps if group == "learninghub.cli" else []
+    )
+    group = click.Group(commands=dict(cli_module.cli.commands))
+    assert cli_module.load_plugin_commands(group) == ["hello"]
+    err = capsys.readouterr().err
+    assert "'db' clashes" in err and "not a click command" in err and "'missing' not loaded" in err
+    from click.testing import CliRunner
+
+    assert CliRunner().invoke(group, ["hello"]).output == "hello from a plugin\n"
