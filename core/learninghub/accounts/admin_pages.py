@@ -79,22 +79,23 @@ def user_page(request):
         denied = _gate(request, K.USERS_MANAGE)
         if denied is not None:
             return denied
+        _ = request.gettext
         action = request.POST.get("action", "")
         try:
             if action in ACTIONS:
                 ACTIONS[action](request)
-                message = "Done."
+                message = _("Done.")
             elif action in ("grant", "revoke"):
                 body = admin_users.RoleBody(role=request.POST.get("role", "")[:60])
                 if action == "grant":
                     admin_users.grant_user_role(request, body)
                 else:
                     admin_users.revoke_user_role(request, body)
-                message = "Roles updated."
+                message = _("Roles updated.")
             else:
                 raise ProblemError(400, "Bad request", "unknown action")
         except ValidationError:
-            error, status = "Choose a role.", 422
+            error, status = _("Choose a role."), 422
         except ProblemError as exc:
             if exc.status == 404:
                 raise
@@ -123,11 +124,12 @@ def invite_page(request):
         email = request.POST.get("email", "").strip()[:254]
         role = request.POST.get("role", "learner")[:60]
         if "@" not in email:
-            error, status = "Enter an email address.", 422
+            error, status = request.gettext("Enter an email address."), 422
         else:
             try:
                 invite(request, email, role)
-                message, email = f"Invitation sent to {email}.", ""
+                message = request.gettext("Invitation sent to %(email)s.", email=email)
+                email = ""
             except ProblemError as exc:
                 error, status = exc.detail[:1].upper() + exc.detail[1:], exc.status
     return _render(

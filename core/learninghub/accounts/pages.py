@@ -19,6 +19,7 @@ from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
 from ..api import ProblemError
+from ..i18n import N_
 from ..identity import User
 from ..web import require_tenant
 from . import onetime
@@ -48,12 +49,12 @@ from .signup import (
 T = "learninghub:templates/accounts/"
 LOGIN_URL = "/login"  # the sign-in page (route "login", accounts.signin)
 
-#: friendlier words than the schema's for the fields people type
+#: friendlier words than the schema's for the fields people type (translated when shown)
 FIELD_MESSAGES = {
-    "email": "Enter an email address such as name@example.org.",
-    "new_email": "Enter an email address such as name@example.org.",
-    "display_name": "Enter your name (at most 200 characters).",
-    "token": "The link is incomplete: open it again from the email.",
+    "email": N_("Enter an email address such as name@example.org."),
+    "new_email": N_("Enter an email address such as name@example.org."),
+    "display_name": N_("Enter your name (at most 200 characters)."),
+    "token": N_("The link is incomplete: open it again from the email."),
 }
 
 Errors = dict[str, list[str]]
@@ -87,7 +88,7 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _field_errors(errors: list[dict[str, Any]] | None) -> tuple[Errors, list[str]]:
+def _field_errors(errors: list[dict[str, Any]] | None, request=None) -> tuple[Errors, list[str]]:
     fields: Errors = {}
     general: list[str] = []
     for error in errors or []:
@@ -96,7 +97,10 @@ def _field_errors(errors: list[dict[str, Any]] | None) -> tuple[Errors, list[str
         if path:
             name = str(path[0])
             if error.get("type") not in ("password_policy", "invitation", "auth", "token"):
-                message = FIELD_MESSAGES.get(name, message)
+                if name in FIELD_MESSAGES:
+                    message = FIELD_MESSAGES[name]
+                    if request is not None:
+                        message = request.gettext(message)
             if message not in fields.setdefault(name, []):
                 fields[name].append(message)
         else:
@@ -104,14 +108,15 @@ def _field_errors(errors: list[dict[str, Any]] | None) -> tuple[Errors, list[str
     return fields, general
 
 
-def _problem_errors(exc: ProblemError) -> tuple[Errors, list[str]]:
-    fields, general = _field_errors(exc.errors)
+def _problem_errors(exc: ProblemError, request=None) -> tuple[Errors, list[str]]:
+    fields, general = _field_errors(exc.errors, request)
     if not exc.errors:
         general.append(exc.detail or exc.title)
     return fields, general
 
 
-def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, Errors]:
+def validate(model: type[BaseModel], data: dict[str, Any], request=None) -> tuple[Any, Errors]:
+    """The model, or the errors per field (in the request's language when given)."""
     try:
         return model.model_validate(data), {}
     except ValidationError as exc:
@@ -119,7 +124,8 @@ def validate(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, Errors]
             [
                 {"path": list(e["loc"]), "message": e["msg"], "type": e["type"]}
                 for e in exc.errors(include_url=False)
-            ]
+            ],
+            request,
         )
         return None, fields
 
@@ -139,12 +145,13 @@ def _form(request, *names: str) -> dict[str, str]:
 
 def signup_page(request) -> Response:
     require_tenant(request)
+    _ = request.gettext
     mode = signup_mode(request)
     if mode == "closed":
         return notice(
             request,
-            "Sign-up is closed",
-            "This site does not accept new accounts. Ask an administrator for an invitation.",
+            _("Sign-up is closed"),
+            _("This site does not accept new accounts. Ask an administrator for an invitation."),
             403,
         )
     invite_token = (request.params.get("invite") or "").strip() or None
@@ -153,17 +160,19 @@ def signup_page(request) -> Response:
         return _private(
             notice(
                 request,
-                "Invitation no longer valid",
-                "This invitation link is unknown, used or expired. Ask for a new one.",
+                _("Invitation no longer valid"),
+                _("This invitation link is unknown, used or expired. Ask for a new one."),
                 400,
             )
         )
     if mode == "invite" and invitation is None:
         return notice(
             request,
-            "Invitation required",
-            "This site accepts new accounts by invitation only. "
-            "Open the link of the invitation email you received.",
+            _("Invitation required"),
+            _(
+                "This site accepts new accounts by invitation only. "
+                "Open the link of the invitation email you received."
+            ),
             403,
         )
     values = {"email": invitation.email if invitation else "", "display_name": ""}
@@ -178,6 +187,7 @@ def signup_page(request) -> Response:
                 "password": request.POST.get("password", ""),
                 "invite_token": invite_token,
             },
+            request,
         )
         general: list[str] = []
         if body is None and "password" not in errors:
@@ -194,14 +204,17 @@ def signup_page(request) -> Response:
             try:
                 register(request, body.email, body.password, body.display_name, invite_token)
             except ProblemError as exc:
-                errors, general = _problem_errors(exc)
+                errors, general = _problem_errors(exc, request)
             else:
                 return _private(
                     notice(
                         request,
-                        "Check your inbox",
-                        f"We sent a link to {body.email}. Open it to confirm your address, "
-                        "then sign in.",
+                        _("Check your inbox"),
+                        _(
+                            "We sent a link to %(email)s. Open it to confirm your address, "
+                            "then sign in.",
+                            email=body.email,
+                        ),
                         sent=True,
                     )
                 )
@@ -227,40 +240,41 @@ def _signup_form(request, values, invite_token, errors, general, status=200) -> 
 
 def verify_email_page(request) -> Response:
     require_tenant(request)
+    _ = request.gettext
     token = (request.params.get("token") or "").strip()
     if request.method == "POST":
         try:
             verify_email(request, token)
         except ProblemError:
-            return _private(_expired(request, "confirmation"))
+            return _private(_expired(request))
         return _private(
             notice(
                 request,
-                "Email address confirmed",
-                "Thank you: your email address is confirmed.",
-                link=(LOGIN_URL, "Sign in") if request.identity is None else ("/", "Home"),
+                _("Email address confirmed"),
+                _("Thank you: your email address is confirmed."),
+                link=(LOGIN_URL, _("Sign in")) if request.identity is None else ("/", _("Home")),
             )
         )
     if token_user(request, onetime.peek(request, onetime.VERIFY_EMAIL, token)) is None:
-        return _private(_expired(request, "confirmation"))
+        return _private(_expired(request))
     return _private(
         render(
             request,
             "confirm.jinja2",
-            title="Confirm your email address",
-            message="Press the button to confirm your email address.",
+            title=_("Confirm your email address"),
+            message=_("Press the button to confirm your email address."),
             action=request.route_path("accounts.page.verify_email"),
             token=token,
-            button="Confirm my email address",
+            button=_("Confirm my email address"),
         )
     )
 
 
-def _expired(request, what: str) -> Response:
+def _expired(request) -> Response:
     return notice(
         request,
-        "Link no longer valid",
-        f"This {what} link is unknown, already used or expired.",
+        request.gettext("Link no longer valid"),
+        request.gettext("This confirmation link is unknown, already used or expired."),
         400,
     )
 
@@ -274,14 +288,16 @@ def forgot_password_page(request) -> Response:
     errors: Errors = {}
     if request.method == "POST":
         values = _form(request, "email")
-        body, errors = validate(EmailBody, values)
+        body, errors = validate(EmailBody, values, request)
         if body is not None:
             request_password_reset(request, body.email)
             return notice(
                 request,
-                "Check your inbox",
-                "If an account uses that address, we sent it a link to choose a new password. "
-                "The link expires soon; ask again if it does.",
+                request.gettext("Check your inbox"),
+                request.gettext(
+                    "If an account uses that address, we sent it a link to choose a new "
+                    "password. The link expires soon; ask again if it does."
+                ),
                 sent=True,
             )
     return render(
@@ -300,29 +316,32 @@ def reset_password_page(request) -> Response:
     user = token_user(request, onetime.peek(request, onetime.RESET_PASSWORD, token))
     if user is None or not user.is_active:
         return _private(_expired_reset(request))
+    _ = request.gettext
     errors: Errors = {}
     general: list[str] = []
     if request.method == "POST":
         password = request.POST.get("password", "")
         if password != request.POST.get("password_confirm", ""):
-            errors = {"password_confirm": ["The two passwords differ."]}
+            errors = {"password_confirm": [_("The two passwords differ.")]}
         elif not password:
-            errors = {"password": ["Enter a new password."]}
+            errors = {"password": [_("Enter a new password.")]}
         else:
             try:
                 reset_password(request, token, password)
             except ProblemError as exc:
                 if exc.status == 400:
                     return _private(_expired_reset(request))
-                errors, general = _problem_errors(exc)
+                errors, general = _problem_errors(exc, request)
             else:
                 return _private(
                     notice(
                         request,
-                        "Password changed",
-                        "Your new password is set, and every device signed in with the old "
-                        "one was signed out.",
-                        link=(LOGIN_URL, "Sign in"),
+                        _("Password changed"),
+                        _(
+                            "Your new password is set, and every device signed in with the old "
+                            "one was signed out."
+                        ),
+                        link=(LOGIN_URL, _("Sign in")),
                     )
                 )
     return _private(
@@ -342,12 +361,13 @@ def reset_password_page(request) -> Response:
 
 
 def _expired_reset(request) -> Response:
+    _ = request.gettext
     return notice(
         request,
-        "Link no longer valid",
-        "This password reset link is unknown, already used or expired.",
+        _("Link no longer valid"),
+        _("This password reset link is unknown, already used or expired."),
         400,
-        link=(request.route_path("accounts.page.forgot_password"), "Ask for a new link"),
+        link=(request.route_path("accounts.page.forgot_password"), _("Ask for a new link")),
     )
 
 
@@ -356,6 +376,7 @@ def _expired_reset(request) -> Response:
 
 def confirm_email_page(request) -> Response:
     require_tenant(request)
+    _ = request.gettext
     token = (request.params.get("token") or "").strip()
     if request.method == "POST":
         try:
@@ -365,26 +386,30 @@ def confirm_email_page(request) -> Response:
                 return _private(
                     notice(
                         request,
-                        "Address taken",
-                        "Another account uses this email address now; nothing was changed.",
+                        _("Address taken"),
+                        _("Another account uses this email address now; nothing was changed."),
                         409,
                     )
                 )
-            return _private(_expired(request, "confirmation"))
+            return _private(_expired(request))
         return _private(
-            notice(request, "Email address changed", f"Your email address is now {user.email}.")
+            notice(
+                request,
+                _("Email address changed"),
+                _("Your email address is now %(email)s.", email=user.email),
+            )
         )
     if onetime.peek(request, onetime.CHANGE_EMAIL, token) is None:
-        return _private(_expired(request, "confirmation"))
+        return _private(_expired(request))
     return _private(
         render(
             request,
             "confirm.jinja2",
-            title="Confirm your new email address",
-            message="Press the button to make this address the one of your account.",
+            title=_("Confirm your new email address"),
+            message=_("Press the button to make this address the one of your account."),
             action=request.route_path("accounts.page.confirm_email"),
             token=token,
-            button="Confirm the new address",
+            button=_("Confirm the new address"),
         )
     )
 
@@ -438,7 +463,7 @@ def profile_page(request) -> Response:
     if request.method == "POST":
         values = _form(request, *PROFILE_FIELDS[:-1])
         data = {**values, "public_profile": request.POST.get("public_profile") == "on"}
-        body, errors = validate(ProfileUpdate, data)
+        body, errors = validate(ProfileUpdate, data, request)
         if body is None:
             return _profile_form(
                 request, user, 400, values=data, errors=in_form_order(errors, *PROFILE_FIELDS)
@@ -455,14 +480,14 @@ def email_change_page(request) -> Response:
         return _sign_in_redirect(request)
     values = _form(request, "new_email")
     body, errors = validate(
-        EmailChangeBody, {**values, "password": request.POST.get("password", "")}
+        EmailChangeBody, {**values, "password": request.POST.get("password", "")}, request
     )
     general: list[str] = []
     if body is not None:
         try:
             request_email_change(request, user, body.new_email, body.password)
         except ProblemError as exc:
-            errors, general = _problem_errors(exc)
+            errors, general = _problem_errors(exc, request)
         else:
             return HTTPSeeOther(
                 location=request.route_path("accounts.page.profile") + "?email_sent=1"

@@ -50,7 +50,9 @@ def forced_enrolment_confirm(request):
     try:
         codes = confirm_enrolment(request, user, request.POST.get("code", "")[:20])
     except ProblemError:
-        return forced_enrolment_page(request, user, "That code is not right. Scan again.", 422)
+        return forced_enrolment_page(
+            request, user, request.gettext("That code is not right. Scan again."), 422
+        )
     return _render(
         request, ENROL_TEMPLATE, codes=codes, enrolment=None, enrolment_token="", error=None
     )
@@ -61,6 +63,7 @@ def security_page(request):
     user = request.identity
     if user is None:
         return HTTPSeeOther(location="/login?next=/account/security")
+    _ = request.gettext
     values: dict = {
         "error": None,
         "enrolment": None,
@@ -80,13 +83,13 @@ def security_page(request):
                 )
             elif action == "disable":
                 if not request.registry["passwords"].verify(user, request.POST.get("password", "")):
-                    raise ProblemError(403, "Forbidden", "The password is wrong.")
+                    raise ProblemError(403, "Forbidden", _("The password is wrong."))
                 if not verify_second_factor(request.db, user, request.POST.get("code", "")[:20]):
-                    raise ProblemError(403, "Forbidden", "The code is wrong.")
+                    raise ProblemError(403, "Forbidden", _("The code is wrong."))
                 from .mfa import remove_factors
 
                 remove_factors(request, user)
-                values["message"] = "Two-step sign-in is off."
+                values["message"] = _("Two-step sign-in is off.")
             elif action == "password":
                 from .signin import change_user_password
 
@@ -96,14 +99,19 @@ def security_page(request):
                     request.POST.get("current_password", "")[:1024],
                     request.POST.get("new_password", "")[:1024],
                 )
-                values["message"] = f"Password changed. {count} other session(s) were signed out."
+                # TRANSLATORS: %(num)s counts the other sessions signed out
+                values["message"] = request.ngettext(
+                    "Password changed. %(num)s other session(s) were signed out.",
+                    "Password changed. %(num)s other session(s) were signed out.",
+                    count,
+                )
             elif action == "backup_codes":
                 from .mfa import new_backup_codes
 
                 if not request.registry["passwords"].verify(user, request.POST.get("password", "")):
-                    raise ProblemError(403, "Forbidden", "The password is wrong.")
+                    raise ProblemError(403, "Forbidden", _("The password is wrong."))
                 if not has_mfa(request.db, user):
-                    raise ProblemError(409, "Conflict", "Two-step sign-in is off.")
+                    raise ProblemError(409, "Conflict", _("Two-step sign-in is off."))
                 values["codes"] = new_backup_codes(request.db, user)
             elif action == "create_key":
                 from .apikeys import create_key
@@ -113,33 +121,35 @@ def security_page(request):
                 days = request.POST.get("days", "90")
                 if not name or scope not in ("read", "*") or days not in ("30", "90", "365"):
                     raise ProblemError(
-                        400, "Bad request", "Give the key a name, a scope and a lifetime."
+                        400, "Bad request", _("Give the key a name, a scope and a lifetime.")
                     )
                 _, values["new_key"] = create_key(request, user, name, [scope], int(days))
             elif action == "revoke_key":
                 from .apikeys import revoke_key
 
                 revoke_key(request, user, request.POST.get("key_id", ""))
-                values["message"] = "The API key was revoked."
+                values["message"] = _("The API key was revoked.")
             elif action == "revoke":
                 import uuid
 
                 try:
                     sid = uuid.UUID(request.POST.get("session_id", ""))
                 except ValueError:
-                    raise ProblemError(404, "Not found", "No such session.") from None
+                    raise ProblemError(404, "Not found", _("No such session.")) from None
                 session = request.db.get(UserSession, sid)
                 if session is None or session.user_id != user.id:
-                    raise ProblemError(404, "Not found", "No such session.")
+                    raise ProblemError(404, "Not found", _("No such session."))
                 revoke_session(session, "revoked_by_user")
-                values["message"] = "The session was signed out."
+                values["message"] = _("The session was signed out.")
             else:
-                raise ProblemError(400, "Bad request", "Unknown action.")
+                raise ProblemError(400, "Bad request", _("Unknown action."))
         except ProblemError as exc:
             if exc.status == 422 and exc.errors and exc.errors[0]["path"][-1] == "new_password":
                 values["error"] = "; ".join(e["message"] for e in exc.errors)
             elif exc.status == 422:
-                values["error"] = "That code is not right."
+                values["error"] = _("That code is not right.")
+            elif exc.status == 403 and action == "password":
+                values["error"] = _("The current password is wrong")
             else:
                 values["error"] = exc.detail[:1].upper() + exc.detail[1:]
             status = exc.status

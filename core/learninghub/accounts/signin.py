@@ -25,6 +25,7 @@ from pyramid.security import forget, remember
 from ..api import Page, PageQuery, ProblemError, api_view, paginate, problem_response
 from ..clientip import client_ip
 from ..db import utcnow
+from ..i18n import N_
 from ..identity import User, normalize_email
 from ..web import require_tenant
 from .apikeys import require_session
@@ -40,7 +41,9 @@ from .sessions import (
 from .tokens import RefreshRefused, issue_pair, refresh
 
 log = logging.getLogger("learninghub.accounts")
-INVALID = "email or password is wrong"
+#: the API answers it in English; the sign-in page translates it
+INVALID = N_("email or password is wrong")
+TOO_MANY = N_("Too many attempts. Try again later.")
 
 
 def _guard(request):
@@ -114,7 +117,7 @@ def login_page(request):
         try:
             user = password_sign_in(request, email, password)
         except ProblemError as exc:
-            error = exc.detail if exc.status == 401 else "Too many attempts. Try again later."
+            error = request.gettext(INVALID if exc.status == 401 else TOO_MANY)
             status = exc.status
         else:
             from .mfa import has_mfa, issue_challenge
@@ -191,7 +194,7 @@ def login_mfa_page(request):
         if guard is not None:
             guard.check(user.email)
     except ProblemError:
-        return _mfa_form(request, token, "Too many attempts. Try again later.", 429)
+        return _mfa_form(request, token, request.gettext(TOO_MANY), 429)
     if request.POST.get("action") == "email":
         from .mfa import send_email_code
 
@@ -201,7 +204,7 @@ def login_mfa_page(request):
         if guard is not None:
             guard.failure(user.email, user)
         request.emit("accounts.mfa.failed", resource_type="user", resource_id=user.id)
-        return _mfa_form(request, token, "That code is not right. Try again.", 401)
+        return _mfa_form(request, token, request.gettext("That code is not right. Try again."), 401)
     if guard is not None:
         guard.success(user.email)
     return _start_page_session(request, user)

@@ -16,7 +16,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 
 from ..api import Page, ProblemError, api_view
 from ..errors import PluginError
-from ..i18n import available_locales, locale_choices
+from ..i18n import N_, available_locales, locale_choices
 from ..permissions import KernelPermission as K
 from ..plugins import TenantPlugins
 from ..tenancy import Tenant
@@ -233,6 +233,14 @@ def plugins_get(request) -> Page[PluginOut]:
 
 
 PLUGIN_ACTIONS = ("enable", "disable", "upgrade", "uninstall", "purge")
+#: the notice after each action (translated when shown)
+PLUGIN_DONE = {
+    "enable": N_("Enable: %(name)s."),
+    "disable": N_("Disable: %(name)s."),
+    "upgrade": N_("Upgrade: %(name)s."),
+    "uninstall": N_("Uninstall: %(name)s."),
+    "purge": N_("Purge: %(name)s."),
+}
 
 
 def plugins_page(request):
@@ -273,7 +281,7 @@ def plugins_page(request):
                 )
                 request.registry["tenancy.resolver"].invalidate()
                 also = [n for n in (done or []) if n != name] if action == "enable" else []
-                flash = _("%(action)s: %(name)s.", action=action.capitalize(), name=name)
+                flash = _(PLUGIN_DONE[action], name=name)
                 if also:
                     flash += " " + _("Also enabled: %(names)s.", names=", ".join(also))
     rows = plugin_rows(request)
