@@ -247,6 +247,36 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
     Setting("mail.smtp_password", as_str, "", "SMTP password.", secret=True),
     Setting("mail.smtp_starttls", as_bool, False, "Use STARTTLS."),
     Setting("mail.smtp_timeout", as_float, 10.0, "SMTP connection timeout in seconds."),
+    Setting(
+        "secrets.backend",
+        one_of("fernet", "vault"),
+        "fernet",
+        "How stored secrets (plugin settings typed Secret) are encrypted: fernet with "
+        "secrets.keys, or vault (HashiCorp Vault transit through hvac; untested).",
+    ),
+    Setting(
+        "secrets.keys",
+        as_list,
+        [],
+        "Keys (at least 32 characters each, newest first) that encrypt stored secrets: "
+        "new values use the first, any listed key decrypts. Rotate: prepend a new key, run "
+        "`learninghub config rotate-secrets`, remove the old one. Empty: development and "
+        "test use a built-in development key; production refuses it and stores no secret.",
+        secret=True,
+    ),
+    Setting("secrets.vault_url", as_str, "", "Vault address (secrets.backend = vault)."),
+    Setting(
+        "secrets.vault_token", as_str, "", "Vault token (secrets.backend = vault).", secret=True
+    ),
+    Setting(
+        "secrets.vault_transit_mount", as_str, "transit", "Mount point of Vault's transit engine."
+    ),
+    Setting(
+        "secrets.vault_transit_key",
+        as_str,
+        "learninghub",
+        "Name of the transit key that encrypts Learning Hub's secrets.",
+    ),
     Setting("cache.url", as_str, "memory://", "memory:// or redis://host:port/db."),
     Setting("events.url", as_str, "memory://", "Realtime event transport: memory:// or redis://."),
     Setting("metrics.enabled", as_bool, False, "Serve Prometheus metrics at /metrics."),
@@ -377,6 +407,17 @@ def _check_coherence(settings: dict[str, Any]) -> None:
             raise ConfigurationError(
                 "tenancy.fallback_tenant", "the tenant fallback is development only"
             )
+    for key in settings["secrets.keys"]:
+        if len(key) < 32:
+            raise ConfigurationError("secrets.keys", "every key must be at least 32 characters")
+        if settings["environment"] == "production" and DEV_SECRET_MARKER in key:
+            raise ConfigurationError(
+                "secrets.keys",
+                "a development key cannot be used in production; "
+                "set LEARNINGHUB_SECRETS_KEYS to random values",
+            )
+    if settings["secrets.backend"] == "vault" and not settings["secrets.vault_url"]:
+        raise ConfigurationError("secrets.vault_url", "required when secrets.backend = vault")
     if settings["tasks.backend"] == "celery" and not settings["celery.broker_url"]:
         raise ConfigurationError("celery.broker_url", "required when tasks.backend = celery")
     for key in ("cache.url", "events.url"):

@@ -384,7 +384,11 @@ class TenantPlugins:
         data.update(given)
         validated = model.model_validate(data).model_dump(mode="json")
         # store only what the tenant chose: later changes of instance defaults still apply
-        return {key: validated[key] for key in given}
+        chosen = {key: validated[key] for key in given}
+        # fields typed learninghub.secrets.Secret are stored sealed, never in clear
+        from .secrets import seal_settings
+
+        return seal_settings(self.registry, model, chosen)
 
     def _dependents(self, name: str) -> list[str]:
         enabled = {r.plugin for r in self.records().values() if r.enabled}

@@ -9,12 +9,14 @@
    ``tenancy.fallback_hosts`` (``localhost`` and ``127.0.0.1`` by default).
 
 A host that matches nothing gets a 404 page that names no tenant. Snapshots are
-cached per process for ``TENANT_CACHE_TTL`` seconds and invalidated locally on
-every change made through the kernel.
+cached per process for ``TENANT_CACHE_TTL`` seconds. Every change made through the
+kernel calls :meth:`TenantResolver.invalidate`, which also reaches the other
+processes sharing the cache service: see :class:`TenantResolver`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -32,6 +34,12 @@ from .db import Base, TenantScoped, new_id, utcnow
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TENANT_CACHE_TTL = 5.0
+#: Key (no tenant namespace) of the shared tenant generation in the cache service.
+GENERATION_KEY = "tenancy.generation"
+#: Seconds between two warnings about an unreachable cache service.
+_OUTAGE_LOG_EVERY = 60.0
+
+log = logging.getLogger("learninghub.tenancy")
 
 
 class Tenant(Base):
@@ -142,16 +150,86 @@ def load_tenant_info(session: orm.Session, tenant: Tenant) -> TenantInfo:
 
 
 class TenantResolver:
-    """Resolve hosts and tenant ids to :class:`TenantInfo`, with a short local cache."""
+    """Resolve hosts and tenant ids to :class:`TenantInfo`, with a short local cache.
+
+    Cross-process invalidation: every cached snapshot is tagged with the tenant
+    *generation* read from the cache service (``ICache``, key
+    :data:`GENERATION_KEY`) just before it was loaded, and is used only while the
+    generation is unchanged. :meth:`invalidate` bumps the generation
+    (``ICache.incr``), so every process sharing the cache (Redis in production)
+    reloads on its next lookup: a change of plugin settings, enablement, theme or
+    branding made on one web node is seen by the next request on every node.
+
+    Cost: one ``ICache.get`` per lookup (``memory://``: a dict read; Redis: one GET
+    round trip, ~0.1-0.3 ms on a LAN) and no database query while nothing changed.
+    After a change each process reloads each tenant once (two or three small
+    queries). With ``memory://`` the generation is per process, which is exactly
+    right for the single-process embedded set-up. If the cache service fails,
+    lookups fall back to the TTL alone (a warning is logged once a minute)."""
 
     def __init__(self, registry):
         self.registry = registry
-        self._cache: dict[tuple[str, str], tuple[float, TenantInfo | None]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, Any, TenantInfo | None]] = {}
         self._lock = threading.Lock()
+        self._shared: Any = None  # the ICache, looked up on first use (False: none)
+        self._last_outage_log = -_OUTAGE_LOG_EVERY
 
-    def invalidate(self) -> None:
+    def invalidate(self, transaction_manager=None) -> None:
+        """Forget every snapshot in this process and bump the shared generation, so
+        that every process sharing the cache service reloads on its next lookup.
+
+        Pass the transaction manager of the change (``request.tm``) to bump once
+        more after it commits: a process that reloads between this call and the
+        commit would otherwise keep the state before the change until the TTL
+        (``TENANT_CACHE_TTL``) expires."""
+        self._forget_and_bump()
+        if transaction_manager is not None:
+            from .events import after_commit
+
+            after_commit(transaction_manager, self._forget_and_bump)
+
+    def _forget_and_bump(self) -> None:
         with self._lock:
             self._cache.clear()
+        cache = self._shared_cache()
+        if cache is not None:
+            try:
+                cache.incr(None, GENERATION_KEY)
+            except Exception as exc:
+                self._outage(exc)
+
+    def _shared_cache(self) -> Any:
+        if self._shared is None:
+            try:
+                from types import SimpleNamespace
+
+                from pyramid_services import find_service_factory
+
+                from .interfaces import ICache
+
+                factory = find_service_factory(SimpleNamespace(registry=self.registry), ICache)
+                service = getattr(factory, "service", None)
+                self._shared = service if service is not None else factory(None, None)
+            except Exception:  # no service registry (unit tests with a bare dict)
+                self._shared = False
+        return self._shared or None
+
+    def _outage(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_outage_log >= _OUTAGE_LOG_EVERY:
+            self._last_outage_log = now
+            log.warning("cache service unavailable, tenant snapshots expire by TTL: %r", exc)
+
+    def generation(self) -> Any:
+        """The shared tenant generation (None without a reachable cache service)."""
+        cache = self._shared_cache()
+        if cache is None:
+            return None
+        try:
+            return cache.get(None, GENERATION_KEY, 0)
+        except Exception as exc:
+            self._outage(exc)
+            return None
 
     def _session(self) -> orm.Session:
         factory = self.registry["db.session_factory"]
@@ -162,17 +240,19 @@ class TenantResolver:
 
     def _cached(self, key: tuple[str, str], loader) -> TenantInfo | None:
         now = time.monotonic()
+        # read before loading: a bump during the load leaves this entry stale-tagged
+        generation = self.generation()
         with self._lock:
             hit = self._cache.get(key)
-            if hit and hit[0] > now:
-                return hit[1]
+            if hit and hit[0] > now and hit[1] == generation:
+                return hit[2]
         session = self._session()
         try:
             info = loader(session)
         finally:
             session.close()
         with self._lock:
-            self._cache[key] = (now + TENANT_CACHE_TTL, info)
+            self._cache[key] = (now + TENANT_CACHE_TTL, generation, info)
         return info
 
     def by_host(self, host: str) -> TenantInfo | None:
