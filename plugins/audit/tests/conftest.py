@@ -1,0 +1,121 @@
+"""Fixtures of the audit tests (the kernel's pytest plugin brings the rest)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from learninghub.db import bind_tenant, system_session
+from learninghub.hookspecs import hookimpl
+from learninghub.plugins import TenantPlugins
+from learninghub_audit.models import AuditChainHead, AuditEvent
+
+PLUGIN = "audit"
+AGENT = "AuditTest/1.0 (pytest)"
+
+
+@pytest.fixture
+def admin(tenant, user_factory):
+    return user_factory(tenant, "admin")
+
+
+@pytest.fixture
+def rows(db):
+    """``rows(tenant, action=None)``: the tenant's audit rows, in chain order (pending
+    rows last), fresh from the database."""
+
+    def fetch(tenant, action: str | None = None) -> list[AuditEvent]:
+        db.flush()
+        db.expire_all()
+        stmt = sa.select(AuditEvent).where(AuditEvent.tenant_id == tenant.id)
+        if action is not None:
+            stmt = stmt.where(AuditEvent.action == action)
+        stmt = stmt.order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.occurred_at)
+        return list(db.scalars(stmt))
+
+    return fetch
+
+
+@pytest.fixture
+def head(db):
+    def fetch(tenant) -> AuditChainHead | None:
+        db.expire_all()
+        return db.scalar(sa.select(AuditChainHead).where(AuditChainHead.tenant_id == tenant.id))
+
+    return fetch
+
+
+@pytest.fixture
+def sign_in(client):
+    """``sign_in(tenant, email, password)``: POST /api/v1/auth/token with a known user
+    agent and request id; returns the response."""
+
+    def post(tenant, email, password, request_id="req-audit-0001"):
+        return client(tenant).post_json(
+            "/api/v1/auth/token",
+            {"email": email, "password": password},
+            headers={"User-Agent": AGENT, "X-Request-ID": request_id},
+            extra_environ={"REMOTE_ADDR": "203.0.113.7"},
+        )
+
+    return post
+
+
+@pytest.fixture
+def plugin_admin(registry, db):
+    """Change the plugin's enablement or settings for a tenant, as an operator would."""
+
+    class Admin:
+        def _run(self, tenant, action):
+            db.flush()
+            bind_tenant(db, tenant.id)
+            try:
+                return action(TenantPlugins(registry, db, tenant.orm))
+            finally:
+                system_session(db)
+                registry["tenancy.resolver"].invalidate()
+
+        def settings(self, tenant, **values):
+            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
+
+        def disable(self, tenant):
+            self._run(tenant, lambda m: m.disable(PLUGIN))
+
+    return Admin()
+
+
+@pytest.fixture
+def dispatched(monkeypatch):
+    """Task messages handed to the back end (instead of running them)."""
+    import learninghub.tasks
+
+    messages = []
+    monkeypatch.setattr(learninghub.tasks, "dispatch", lambda registry, m: messages.append(m))
+    return messages
+
+
+class Declarer:
+    """A test registration of ``learninghub_audit_auditable_events`` (registered
+    under a non-plugin name, so it answers for every tenant)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    @hookimpl
+    def learninghub_audit_auditable_events(self, request):
+        return self.answer
+
+
+@pytest.fixture
+def declare(registry):
+    pm = registry["plugins"].pm
+    names = []
+
+    def register(answer):
+        name = f"audit-test-declarer-{len(names)}"
+        pm.register(Declarer(answer), name=name)
+        names.append(name)
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
