@@ -145,3 +145,51 @@ def images():
         "gif": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
         "html": b"<html><script>alert(1)</script></html>",
     }
+
+
+class Zone:
+    """TXT records served by a real DNS server on 127.0.0.1 (UDP), editable by tests:
+    ``zone.txt[name] = [values]``; ``zone.queries`` lists the names asked for."""
+
+    def __init__(self):
+        self.txt: dict[str, list[str]] = {}
+        self.queries: list[str] = []
+        self.address = ""
+
+    def resolve(self, request, handler):
+        from dnslib import QTYPE, RCODE, RR, TXT
+
+        reply = request.reply()
+        name = str(request.q.qname).rstrip(".").lower()
+        self.queries.append(name)
+        values = self.txt.get(name)
+        if values is None:
+            reply.header.rcode = RCODE.NXDOMAIN
+        elif request.q.qtype == QTYPE.TXT:
+            for value in values:
+                reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(value), ttl=0))
+        return reply
+
+
+@pytest.fixture
+def dns_zone():
+    """A running DNS server answering from a :class:`Zone`; ``zone.address`` is its
+    ``127.0.0.1:<port>`` (for ``domains.dns_nameservers``)."""
+    from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+    zone = Zone()
+
+    class Resolver(BaseResolver):
+        def resolve(self, request, handler):
+            return zone.resolve(request, handler)
+
+    server = DNSServer(
+        Resolver(), address="127.0.0.1", port=0, logger=DNSLogger(logf=lambda *a: None)
+    )
+    server.start_thread()
+    zone.address = f"127.0.0.1:{server.server.server_address[1]}"
+    try:
+        yield zone
+    finally:
+        server.stop()
+        server.server.server_close()
