@@ -265,6 +265,46 @@ class LiveApp:
             for key, value in values.items():
                 setattr(user, key, value)
 
+    def access_token(self, tenant: LiveTenant, user_id: uuid.UUID) -> str:
+        """A bearer token of the user, for set-up through the JSON API."""
+        from learninghub.identity import User, issue_access_token
+
+        with self.session(tenant) as db:
+            user = db.get(User, user_id)
+            token, _ = issue_access_token(self.registry.settings, user, tenant.id)
+        return token
+
+    def api(
+        self,
+        tenant: LiveTenant,
+        method: str,
+        path: str,
+        body: Any = None,
+        user_id: uuid.UUID | None = None,
+    ) -> tuple[int, Any]:
+        """Call the served JSON API over loopback (Host: the tenant's); returns
+        ``(status, parsed JSON or None)``."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        headers = {"Host": tenant.host, "Accept": "application/json"}
+        if user_id is not None:
+            headers["Authorization"] = f"Bearer {self.access_token(tenant, user_id)}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        return status, (json.loads(raw) if raw.strip().startswith((b"{", b"[")) else None)
+
 
 def live_settings(base: dict[str, Any], folder: Path, **overrides: Any) -> dict[str, Any]:
     """Raw settings of a live app: its own SQLite file, files, mail and search under
