@@ -8,8 +8,8 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 import sqlalchemy as sa
-from pyramid.renderers import render
 
+from learninghub import emailbrand
 from learninghub.db import utcnow
 from learninghub.identity import User
 from learninghub.interfaces import IMailer
@@ -60,15 +60,21 @@ def send_announcement_email(request, announcement_id: str) -> None:
 
 
 def announcement_message(request, announcement: Announcement, user: User) -> EmailMessage:
-    """One message per recipient (addresses are never disclosed to each other)."""
+    """One message per recipient (addresses are never disclosed to each other), from
+    the tenant's sender name, in the kernel's branded email layout."""
     tenant = request.tenant
     url = services.page_url(request, announcement)
     message = EmailMessage()
     message["Subject"] = f"[{tenant.name}] {announcement.title}"
+    message["From"] = emailbrand.from_header(request)
     message["To"] = formataddr((user.display_name, user.email))
     text = services.body_text(announcement)
-    message.set_content(f"{announcement.title}\n\n{text}\n\nRead it online: {url}\n")
-    html = render(
+    message.set_content(
+        f"{announcement.title}\n\n{text}\n\nRead it online: {url}\n"
+        + emailbrand.text_footer(request)
+    )
+    html = emailbrand.render_html(
+        request,
         "learninghub_announcements:templates/email.jinja2",
         {
             "tenant": tenant,
@@ -76,7 +82,6 @@ def announcement_message(request, announcement: Announcement, user: User) -> Ema
             "url": url,
             "body": services.body_markup(announcement),
         },
-        request=request,
     )
     message.add_alternative(html, subtype="html")
     return message
