@@ -75,9 +75,7 @@ def test_purge_deletes_only_this_tenants_trail(
     assert rows(other_tenant)
 
 
-def test_disabling_keeps_the_trail_and_stops_recording(
-    tenant, admin, client, rows, plugin_admin
-):
+def test_disabling_keeps_the_trail_and_stops_recording(tenant, admin, client, rows, plugin_admin):
     c = client(tenant, admin)
     c.patch_json("/api/v1/tenant/settings", {"name": "Before"})
     kept = len(rows(tenant))
