@@ -212,7 +212,7 @@ def test_page_add_verify_failure_and_remove(tenant, user_factory, page, local_ch
     assert r.status_int == 422
     assert "learn.example.org could not be verified" in r.text
     assert "DNS: no record _learninghub-challenge.learn.example.org" in r.text
-    assert "HTTP: could not fetch" in r.text
+    assert "HTTP: could not fetch" in r.text and "(connection refused)" in r.text
     again = admin.get(PAGE)
     assert "Last check" in again.text  # the failed check was recorded
     bad = admin.post(PAGE, {"action": "add", "domain": "x.learninghub.test"})

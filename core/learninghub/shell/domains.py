@@ -299,6 +299,16 @@ def _connect_target(settings: dict[str, Any], domain: str) -> tuple[str, int]:
     return _public_address(domain), 80
 
 
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError | http.client.RemoteDisconnected):
+        return "the connection was closed"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return exc.__class__.__name__
+
+
 def check_http(settings: dict[str, Any], domain: str, token: str) -> None:
     """Raise :class:`CheckFailed` unless ``http://<domain>/.well-known/...`` answers the
     token. No redirects, 5 seconds in all (a watchdog closes a slow connection), at most
@@ -340,7 +350,7 @@ def check_http(settings: dict[str, Any], domain: str, token: str) -> None:
     except (OSError, http.client.HTTPException) as exc:
         if expired.is_set() or isinstance(exc, TimeoutError | socket.timeout):
             raise CheckFailed(f"HTTP: {url} did not answer within 5 seconds") from None
-        raise CheckFailed(f"HTTP: could not fetch {url} ({exc.__class__.__name__})") from None
+        raise CheckFailed(f"HTTP: could not fetch {url} ({_describe(exc)})") from None
     finally:
         if timer is not None:
             timer.cancel()
