@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Message catalogs of the kernel, the themes and the plugins.
 #
-#   scripts/i18n.sh extract [--output-dir DIR]   sources → <package>/locale/<domain>.pot
-#   scripts/i18n.sh update                       .pot → <package>/locale/<lang>/LC_MESSAGES/<domain>.po
-#   scripts/i18n.sh check                        fail when a .pot is stale or a translation is missing
-#   scripts/i18n.sh domains                      list "<domain> <package folder>" lines
+#   scripts/i18n.sh extract [--output-dir DIR] [DOMAIN...]  sources → <package>/locale/<domain>.pot
+#   scripts/i18n.sh update [DOMAIN...]       .pot → <package>/locale/<lang>/LC_MESSAGES/<domain>.po
+#   scripts/i18n.sh check [DOMAIN...]        fail when a .pot is stale or a translation is missing
+#   scripts/i18n.sh domains                  list "<domain> <package folder>" lines
 #
+# Without DOMAIN arguments every domain is processed.
 # Domains: "learninghub" (core/learninghub), and one per package of a theme or plugin
 # folder, named after the package without its "learninghub_" prefix:
 # themes/default/learninghub_theme_default → "theme_default",
@@ -42,13 +43,27 @@ KEYWORDS=(-k _ -k gettext -k ngettext:1,2 -k N_)
 die() { printf 'i18n.sh: %s\n' "$*" >&2; exit 2; }
 pybabel() { "$PYTHON" -m babel.messages.frontend "$@"; }
 
-domains() {
+all_domains() {
   printf 'learninghub core/learninghub\n'
   local pkg name
   for pkg in themes/*/learninghub_theme_*/ plugins/*/learninghub_*/; do
     [ -f "$pkg/__init__.py" ] || continue
     name=$(basename "$pkg")
     printf '%s %s\n' "${name#learninghub_}" "${pkg%/}"
+  done
+}
+
+# domains [DOMAIN...]: the named domains (all when none is named); an unknown name is an error.
+domains() {
+  if [ $# -eq 0 ]; then
+    all_domains
+    return
+  fi
+  local wanted line
+  for wanted in "$@"; do
+    line=$(all_domains | awk -v d="$wanted" '$1 == d')
+    [ -n "$line" ] || die "unknown domain: $wanted (see scripts/i18n.sh domains)"
+    printf '%s\n' "$line"
   done
 }
 
@@ -96,14 +111,17 @@ PY
 
 cmd_extract() {
   local out_dir=""
+  local -a names=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --output-dir) out_dir=${2:?--output-dir needs a folder}; shift 2 ;;
       --output-dir=*) out_dir=${1#--output-dir=}; shift ;;
-      *) die "extract: unknown argument $1" ;;
+      -*) die "extract: unknown option $1" ;;
+      *) names+=("$1"); shift ;;
     esac
   done
-  local tmp domain package
+  local tmp domain package list
+  list=$(domains "${names[@]}")
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
   while read -r domain package; do
@@ -114,7 +132,7 @@ cmd_extract() {
     else
       install_pot "$tmp/$domain.pot" "$package/locale/$domain.pot" "$package"
     fi
-  done < <(domains)
+  done <<<"$list"
 }
 
 # Plural-Forms that Babel's CLDR table gets wrong for gettext. Babel writes Arabic as
@@ -130,7 +148,8 @@ fix_plural_forms() {
 }
 
 cmd_update() {
-  local domain package pot lang
+  local domain package pot lang list
+  list=$(domains "$@")
   while read -r domain package; do
     pot="$package/locale/$domain.pot"
     [ -f "$pot" ] || continue
@@ -140,15 +159,15 @@ cmd_update() {
       fix_plural_forms "$package/locale/$lang/LC_MESSAGES/$domain.po" "$lang"
       echo "updated $package/locale/$lang/LC_MESSAGES/$domain.po"
     done
-  done < <(domains)
+  done <<<"$list"
 }
 
 cmd_check() {
   local tmp
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
-  cmd_extract --output-dir "$tmp"
-  domains >"$tmp/domains.txt"
+  domains "$@" >"$tmp/domains.txt"
+  cmd_extract --output-dir "$tmp" "$@"
   "$PYTHON" - "$tmp" "$LANGS" <<'PY'
 import re
 import sys
@@ -242,5 +261,5 @@ case "${1:-}" in
   check) shift; cmd_check "$@" ;;
   domains) domains ;;
   -h|--help|help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" ;;
-  *) die "usage: scripts/i18n.sh extract [--output-dir DIR] | update | check | domains" ;;
+  *) die "usage: scripts/i18n.sh extract [--output-dir DIR] [DOMAIN...] | update [DOMAIN...] | check [DOMAIN...] | domains" ;;
 esac
