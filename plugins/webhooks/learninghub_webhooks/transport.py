@@ -108,10 +108,10 @@ def refusal(address: IPAddress, allow_loopback: bool) -> str | None:
         return "a multicast address"
     if address.is_link_local:
         return "a link-local address"
-    if address.is_private:
-        return "a private address"
     if address.is_reserved:
         return "a reserved address"
+    if address.is_private:
+        return "a private address"
     if not address.is_global:
         return "a non-public address"
     return None
