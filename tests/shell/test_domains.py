@@ -362,3 +362,13 @@ def test_dns_verification_end_to_end(tenant, user_factory, client, local_checks,
         client(None, host="localhost").get(ASK, params={"domain": out["domain"]}).status_int == 404
     )
     assert events.names()[-1] == "tenant.domain_removed"
+
+
+def test_openapi_lists_the_branding_and_domain_endpoints(tenant, client):
+    paths = client(tenant).get("/api/v1/openapi.json").json["paths"]
+    assert set(paths["/api/v1/tenant/domains"]) == {"get", "post"}
+    assert set(paths["/api/v1/tenant/domains/{id}"]) == {"delete"}
+    assert set(paths["/api/v1/tenant/domains/{id}/verify"]) == {"post"}
+    assert set(paths["/api/v1/tenant/branding"]) == {"get", "patch"}
+    assert set(paths["/api/v1/tenant/branding/logo"]) == {"put", "delete"}
+    assert set(paths["/api/v1/tenant/branding/favicon"]) == {"put", "delete"}
