@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from learninghub.cli import pass_env
-
 
 @click.group()
 def config() -> None:
@@ -14,14 +12,17 @@ def config() -> None:
 
 @config.command("rotate-secrets")
 @click.option("--dry-run", is_flag=True, help="Count what would be re-sealed; change nothing.")
-@pass_env
-def rotate_secrets_command(env, dry_run: bool) -> None:
+@click.pass_context
+def rotate_secrets_command(ctx, dry_run: bool) -> None:
     """Re-seal every stored secret with the newest key of secrets.keys.
 
     Rotation: prepend a new key to LEARNINGHUB_SECRETS_KEYS (keep the old one),
     restart, run this command, then remove the old key."""
     from .rotation import rotate_secrets
 
+    # the root's Env; not pass_env, whose type check fails under `python -m learninghub.cli`
+    # (the kernel module is then loaded twice, as __main__ and as learninghub.cli)
+    env = ctx.find_root().obj
     with env.tenant_request(None) as request:
         report = rotate_secrets(request.registry, request.db, dry_run=dry_run)
     verb = "would re-seal" if dry_run else "re-sealed"

@@ -37,6 +37,7 @@ def _walk(box: SecretBox, value: Any, where: str, report: RotationReport, dry_ru
     if not is_token(value):
         return value
     try:
+        box.open(value)  # also in a dry run: report what cannot be opened
         if not box.needs_rotation(value):
             report.current += 1
             return value
