@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from learninghub.cli import Env
 from learninghub.db import bind_tenant, system_session
 from learninghub.hookspecs import hookimpl
 from learninghub.plugins import TenantPlugins
+from learninghub_audit.cli import audit
 from learninghub_audit.models import AuditChainHead, AuditEvent
 
 PLUGIN = "audit"
@@ -119,3 +124,46 @@ def declare(registry):
     yield register
     for name in names:
         pm.unregister(name=name)
+
+
+@pytest.fixture
+def tamper(db):
+    """``tamper(sql, **params)``: raw SQL on the audit tables, triggers off."""
+
+    def run(sql: str, **params):
+        pg = db.get_bind().dialect.name == "postgresql"
+        tables = ("audit_events", "audit_chain_heads")
+        if pg:
+            for table in tables:
+                db.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        result = db.execute(sa.text(sql), params)
+        if pg:
+            for table in tables:
+                db.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        return result
+
+    return run
+
+
+@pytest.fixture
+def key(db):
+    """``key(row_or_uuid)``: the bind value of an id in raw SQL (SQLite stores UUIDs
+    as 32 hex digits)."""
+
+    def of(value):
+        value = value if isinstance(value, uuid.UUID) else value.id
+        return value if db.get_bind().dialect.name == "postgresql" else value.hex
+
+    return of
+
+
+@pytest.fixture
+def cli(lh_config):
+    """``cli(*args)``: run the audit command group against the test database."""
+    env = Env("unused.ini")
+    env._config = lh_config
+
+    def run(*args):
+        return CliRunner().invoke(audit, list(args), obj=env, catch_exceptions=False)
+
+    return run

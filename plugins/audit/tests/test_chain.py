@@ -11,44 +11,11 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
-from click.testing import CliRunner
 
-from learninghub.cli import Env
 from learninghub.testing.plugin import SECRET
 from learninghub_audit import chain
-from learninghub_audit.cli import audit
 from learninghub_audit.models import AuditEvent
 from learninghub_audit.sealer import seal_pending
-
-
-@pytest.fixture
-def tamper(db):
-    """``tamper(sql, **params)``: raw SQL on the audit tables, triggers off."""
-
-    def run(sql: str, **params):
-        pg = db.get_bind().dialect.name == "postgresql"
-        tables = ("audit_events", "audit_chain_heads")
-        if pg:
-            for table in tables:
-                db.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        result = db.execute(sa.text(sql), params)
-        if pg:
-            for table in tables:
-                db.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-        return result
-
-    return run
-
-
-@pytest.fixture
-def key(db):
-    """The bind value of a row id in raw SQL (SQLite stores UUIDs as 32 hex digits)."""
-
-    def of(row):
-        return row.id if db.get_bind().dialect.name == "postgresql" else row.id.hex
-
-    return of
 
 
 @pytest.fixture
@@ -60,18 +27,6 @@ def trail(tenant, admin, client, rows):
     made = rows(tenant)
     assert [r.seq for r in made] == [1, 2, 3]
     return made
-
-
-@pytest.fixture
-def cli(lh_config):
-    """``cli(*args)``: run the audit command group against the test database."""
-    env = Env("unused.ini")
-    env._config = lh_config
-
-    def run(*args):
-        return CliRunner().invoke(audit, list(args), obj=env, catch_exceptions=False)
-
-    return run
 
 
 def verify_api(client, tenant, admin):
@@ -170,7 +125,7 @@ def test_a_rewritten_chain_end_fails_the_head_signature(
     tamper(
         "UPDATE audit_chain_heads SET last_seq = 2, last_hash = :h WHERE tenant_id = :t",
         h=trail[1].hash,
-        t=tenant.id if db.get_bind().dialect.name == "postgresql" else tenant.id.hex,
+        t=key(tenant.id),
     )
     result = verify_api(client, tenant, admin)
     assert result["ok"] is False and "signature is invalid" in result["broken"]["reason"]
