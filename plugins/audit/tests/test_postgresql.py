@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from learninghub.db import utcnow
-from learninghub.testing.plugin import PASSWORD, SECRET, create_database, drop_database
+from learninghub.testing.plugin import PASSWORD, create_database, drop_database
 from learninghub_audit import chain
 
 pytestmark = pytest.mark.skipif(
@@ -346,16 +346,3 @@ def test_the_app_under_the_application_role_records_verifies_and_is_refused_dele
         assert app.get("/api/v1/audit/verify", headers=headers).json["ok"] is True
     finally:
         registry["db.engine"].dispose()
-
-
-def test_head_signature_helper_matches_the_sealer():
-    tid = uuid.uuid4()
-    signature = chain.sign_head(SECRET, tid, 3, "a" * 64)
-
-    class Head:
-        tenant_id, last_seq, last_hash = tid, 3, "a" * 64
-
-    Head.signature = signature
-    assert chain.head_is_valid(SECRET, Head)
-    Head.last_seq = 2
-    assert not chain.head_is_valid(SECRET, Head)
