@@ -222,18 +222,25 @@ def tenant_list(env: Env) -> None:
 @click.option(
     "--verified/--unverified",
     default=True,
-    help="mark verified at once (the operator vouches for it)",
+    help="mark verified at once (the operator vouches for it; recorded as verified_by=operator)",
 )
 @pass_env
 def tenant_set_domain(env: Env, slug: str, domain: str, verified: bool) -> None:
-    """Attach a custom DOMAIN to tenant SLUG."""
+    """Attach a custom DOMAIN to tenant SLUG (operators; tenant admins add domains in
+    /admin/domains and prove them by DNS or HTTP)."""
     import secrets
 
+    from .db import utcnow
     from .tenancy import DOMAIN_RE, Tenant, TenantDomain
 
-    domain = domain.strip().lower()
+    domain = domain.strip().lower().rstrip(".")
     if not DOMAIN_RE.match(domain):
         raise click.ClickException(f"invalid domain {domain!r}")
+    base = env.registry.settings["tenancy.base_domain"].lower()
+    if domain == base or domain.endswith("." + base):
+        raise click.ClickException(
+            f"{domain} is under the platform's base domain {base}: tenants answer there by slug"
+        )
     with env.tenant_request(None) as request:
         t = request.db.scalar(sa.select(Tenant).where(Tenant.slug == slug))
         if t is None:
@@ -242,16 +249,13 @@ def tenant_set_domain(env: Env, slug: str, domain: str, verified: bool) -> None:
         if existing is not None and existing.tenant_id != t.id:
             raise click.ClickException(f"domain {domain} belongs to another tenant")
         if existing is None:
-            request.db.add(
-                TenantDomain(
-                    tenant_id=t.id,
-                    domain=domain,
-                    verified=verified,
-                    verification_token=secrets.token_urlsafe(24),
-                )
+            existing = TenantDomain(
+                tenant_id=t.id, domain=domain, verification_token=secrets.token_urlsafe(24)
             )
-        else:
-            existing.verified = verified
+            request.db.add(existing)
+        existing.verified = verified
+        existing.verified_by = "operator" if verified else ""
+        existing.verified_at = utcnow() if verified else None
     env.registry["tenancy.resolver"].invalidate()
     click.echo(f"{domain} -> {slug} ({'verified' if verified else 'unverified'})")
 

@@ -102,6 +102,8 @@ def test_tenants_users_and_unknown_plugin(tmp_path):
     assert r.returncode == 0, r.stderr
     listing = run(ini, "tenant", "list").stdout
     assert "acme" in listing and "learn.acme.example" in listing
+    r = run(ini, "tenant", "set-domain", "acme", "other.learninghub.test")
+    assert r.returncode != 0 and "base domain" in r.stderr
 
 
 def test_dependency_cycle_is_a_clear_message(tmp_path):

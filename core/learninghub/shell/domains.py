@@ -588,4 +588,6 @@ def includeme(config) -> None:
     )
     config.add_route("domains.tls_ask", TLS_ASK_PATH)
     config.add_view(tls_ask, route_name="domains.tls_ask", request_method=("GET", "HEAD"))
+    # a check can hold a worker thread for ~10 s (DNS then HTTP): per-IP cap
+    config.add_strict_rate_limit("api.tenant.domain.verify")
     config.scan(__name__)
