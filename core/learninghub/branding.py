@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 #: token name → kernel default
 TOKENS: dict[str, str] = {
     "color-primary": "#1d3557",
@@ -30,7 +32,7 @@ TOKENS: dict[str, str] = {
     "color-muted": "#52525b",
     "color-link": "#1d4ed8",
     "color-accent": "#b42318",
-    "color-focus": "#f59e0b",
+    "color-focus": "#b45309",
     "radius": "6px",
 }
 COLOR_TOKENS = tuple(k for k in TOKENS if k.startswith("color-"))
@@ -45,6 +47,13 @@ CONTRAST_PAIRS: tuple[tuple[str, str], ...] = (
     ("color-link", "color-surface"),
 )
 MIN_CONTRAST = 4.5
+#: (indicator token, background token) pairs for non-text contrast (focus rings,
+#: WCAG 1.4.11): each needs >= 3:1
+NON_TEXT_PAIRS: tuple[tuple[str, str], ...] = (
+    ("color-focus", "color-background"),
+    ("color-focus", "color-surface"),
+)
+MIN_NON_TEXT_CONTRAST = 3.0
 
 
 @dataclass(frozen=True)
@@ -91,8 +100,10 @@ FONTS: dict[str, Font] = {
         ),
     )
 }
-#: loaded on pages in a right-to-left locale, whatever the font choice
+#: loaded on pages in a right-to-left locale, whatever the font choice (sans for body
+#: text, Naskh for the serif stacks)
 ARABIC_FONT_STYLESHEET = "vendor/fonts/noto-sans-arabic.css"
+ARABIC_FONT_STYLESHEETS = (ARABIC_FONT_STYLESHEET, "vendor/fonts/noto-naskh-arabic.css")
 
 HEX_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
@@ -130,20 +141,25 @@ class ContrastFailure:
     background: str
     ratio: float
 
+    required: float = MIN_CONTRAST
+
     def message(self) -> str:
+        what = "for text" if self.required == MIN_CONTRAST else "for focus indicators"
         return (
             f"{self.foreground} on {self.background} has a contrast ratio of "
-            f"{self.ratio:.2f}:1; at least {MIN_CONTRAST}:1 is needed for text"
+            f"{self.ratio:.2f}:1; at least {self.required:g}:1 is needed {what}"
         )
 
 
 def check_palette(tokens: dict[str, str]) -> list[ContrastFailure]:
-    """Every text pair of ``tokens`` (complete: merge defaults first) under 4.5:1."""
+    """Every text pair of ``tokens`` (complete: merge defaults first) under 4.5:1 and
+    every focus-indicator pair under 3:1."""
     failures = []
-    for fg, bg in CONTRAST_PAIRS:
-        ratio = contrast_ratio(tokens[fg], tokens[bg])
-        if ratio < MIN_CONTRAST:
-            failures.append(ContrastFailure(fg, bg, round(ratio, 2)))
+    for pairs, minimum in ((CONTRAST_PAIRS, MIN_CONTRAST), (NON_TEXT_PAIRS, MIN_NON_TEXT_CONTRAST)):
+        for fg, bg in pairs:
+            ratio = contrast_ratio(tokens[fg], tokens[bg])
+            if ratio < minimum:
+                failures.append(ContrastFailure(fg, bg, round(ratio, 2), minimum))
     return failures
 
 
@@ -162,7 +178,7 @@ class Branding:
     email_footer: str = ""
     stylesheets: list[str] = field(default_factory=list)
 
-    def css_variables(self) -> str:
+    def css_variables(self) -> Markup:
         """``--lh-<token>: value;`` declarations for ``:root`` (values are validated on
         save; anything else is dropped here too)."""
         lines = []
@@ -174,7 +190,8 @@ class Branding:
             lines.append(f"--lh-{key}: {value};")
         lines.append(f"--lh-font-body: {self.font.stack};")
         lines.append(f"--lh-font-heading: {self.heading_font.stack};")
-        return " ".join(lines)
+        # safe to emit unescaped into <style>: validated colours and radius, FONTS stacks
+        return Markup(" ".join(lines))
 
 
 def merged_tokens(theme_tokens: dict[str, str] | None, tenant_tokens: dict[str, str] | None):

@@ -188,6 +188,7 @@ def includeme(config) -> None:
         if theme.static.is_dir():
             config.add_cache_buster(str(theme.static) + "/", ContentHashCacheBuster(theme.static))
     templates.globals["FONTS"] = branding.FONTS
+    templates.globals["ARABIC_FONT_STYLESHEETS"] = branding.ARABIC_FONT_STYLESHEETS
     templates.globals["admin_sections"] = lambda request: sorted(
         hook_list(request, "learninghub_admin_sections")
     )

@@ -84,3 +84,14 @@ def test_css_variables_drop_values_that_are_not_tokens_shaped():
     assert "--lh-color-primary: #123456;" in css and "--lh-radius: 4px;" in css
     assert "evil" not in css and "color-text" not in css
     assert "--lh-font-heading: " + FONTS["merriweather"].stack in css
+
+
+def test_focus_indicator_needs_three_to_one_against_backgrounds():
+    from learninghub.branding import MIN_NON_TEXT_CONTRAST
+
+    failures = check_palette(merged_tokens(None, {"color-focus": "#f59e0b"}))  # amber: ~2:1
+    focus = [f for f in failures if f.foreground == "color-focus"]
+    assert {f.background for f in focus} == {"color-background", "color-surface"}
+    assert all(f.required == MIN_NON_TEXT_CONTRAST for f in focus)
+    assert "for focus indicators" in focus[0].message() and "3:1" in focus[0].message()
+    assert check_palette(merged_tokens(None, {"color-focus": "#b45309"})) == []

@@ -19,7 +19,7 @@ THEME = Theme(
         "color-muted": "#52525b",
         "color-link": "#1d4ed8",
         "color-accent": "#b42318",
-        "color-focus": "#f59e0b",
+        "color-focus": "#b45309",
         "radius": "6px",
     },
     font="system",
