@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from learninghub.db import utcnow
-from learninghub.testing.plugin import PASSWORD, create_database, drop_database
+from learninghub.testing.plugin import PASSWORD, SECRET, create_database, drop_database
 from learninghub_audit import chain
 
 pytestmark = pytest.mark.skipif(
@@ -346,3 +346,63 @@ def test_the_app_under_the_application_role_records_verifies_and_is_refused_dele
         assert app.get("/api/v1/audit/verify", headers=headers).json["ok"] is True
     finally:
         registry["db.engine"].dispose()
+
+
+def test_concurrent_writers_and_sealers_build_one_chain(pg):
+    """Four threads record and seal at the same time, each on its own connection:
+    recording never waits for the chain, sealers take turns on the head row, and
+    the result is one gap-free chain."""
+    import threading
+
+    from learninghub.db import bind_tenant, make_engine, session_factory
+    from learninghub_audit.models import AuditEvent
+    from learninghub_audit.sealer import seal_pending
+    from learninghub_audit.verify import verify_chain
+
+    tid = _tenant(pg["owner"])
+    engine = make_engine({"db.url": pg["app_url"].render_as_string(hide_password=False)})
+    factory = session_factory(engine)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            for i in range(25):
+                with factory() as session:
+                    session.info["rls"] = True
+                    bind_tenant(session, tid)
+                    session.add(
+                        AuditEvent(
+                            occurred_at=utcnow(), action="x.y.exported", details={"n": n, "i": i}
+                        )
+                    )
+                    session.commit()
+                with factory() as session:
+                    session.info["rls"] = True
+                    bind_tenant(session, tid)
+                    seal_pending(session, tid, SECRET)
+                    session.commit()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        assert errors == []
+        with factory() as session:
+            session.info["rls"] = True
+            bind_tenant(session, tid)
+            result = verify_chain(session, tid, SECRET)
+        assert result.ok, result.broken
+        assert (result.checked, result.first_seq, result.last_seq, result.pending) == (
+            100,
+            1,
+            100,
+            0,
+        )
+    finally:
+        engine.dispose()
