@@ -353,9 +353,8 @@ def get_version(request, plugin: str, number: int) -> SettingsVersion:
 def rollback(request, plugin: str, number: int) -> SettingsVersion | None:
     """Restore the settings of version ``number`` as a new version (None when the
     settings already are that version's)."""
-    plugin_and_record(request, plugin)
-    target = get_version(request, plugin, number)
     _, record = plugin_and_record(request, plugin)
+    target = get_version(request, plugin, number)
     reset = [k for k in (record.settings or {}) if k not in target.values]
     return set_plugin_settings(
         request,
