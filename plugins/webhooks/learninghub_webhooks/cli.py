@@ -42,3 +42,23 @@ def dispatch(env, slug: str | None, limit: int, every: float | None) -> None:
         if every is None:
             return
         time.sleep(every)
+
+
+@webhooks.command()
+@click.option("--dry-run", is_flag=True, help="count only, change nothing")
+@pass_env
+def reseal(env, dry_run: bool) -> None:
+    """Seal the endpoints' signing secrets with the newest key of secrets.keys (after
+    `learninghub config rotate-secrets`, before removing an old key)."""
+    from learninghub.db import system_session
+
+    from .secretstore import reseal_all
+
+    with env.tenant_request(None) as request:
+        report = reseal_all(env.registry, system_session(request.db), dry_run=dry_run)
+    verb = "would reseal" if dry_run else "resealed"
+    click.echo(f"{verb} {report.resealed}, already current {report.current}")
+    for where in report.failed:
+        click.echo(f"cannot open: {where}", err=True)
+    if report.failed:
+        raise SystemExit(1)

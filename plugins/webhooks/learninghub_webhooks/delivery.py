@@ -27,8 +27,9 @@ import sqlalchemy as sa
 from learninghub.db import utcnow
 from learninghub.identity import RoleGrant, User, role_grants
 from learninghub.interfaces import IMailer
+from learninghub.secrets import SecretError
 
-from . import services, signing, transport
+from . import secretstore, services, signing, transport
 from .models import Attempt, Delivery, Endpoint
 from .permissions import WebhookPermission
 from .settings import WebhooksSettings, effective_settings
@@ -80,15 +81,22 @@ def attempt(request, delivery: Delivery, now: datetime | None = None) -> Attempt
         return None
     settings = effective_settings(request)
     timestamp = int(now.timestamp())
-    headers = signing.headers(endpoint.secret, str(delivery.message_id), timestamp, delivery.body)
-    outcome = transport.post(
-        endpoint.url,
-        delivery.body,
-        headers,
-        allow_loopback=settings.allow_loopback,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-    )
+    try:
+        secret = secretstore.reveal(request.registry, endpoint.secret)
+    except SecretError as exc:
+        # an operator problem (secrets.keys): nothing is sent unsigned
+        headers = {"webhook-id": str(delivery.message_id), "webhook-timestamp": str(timestamp)}
+        outcome = transport.Outcome(error=f"not sent: the signing secret cannot be opened ({exc})")
+    else:
+        headers = signing.headers(secret, str(delivery.message_id), timestamp, delivery.body)
+        outcome = transport.post(
+            endpoint.url,
+            delivery.body,
+            headers,
+            allow_loopback=settings.allow_loopback,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
     number = delivery.attempts + 1
     row = Attempt(
         id=uuid.uuid4(),

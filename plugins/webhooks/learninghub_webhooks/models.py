@@ -27,8 +27,8 @@ class Endpoint(TenantScoped, Base):
     """A receiver of webhooks.
 
     ``secret`` is the Standard Webhooks signing secret (``whsec_<base64>``), shown
-    once when created or rotated and never returned again. It is stored as is: the
-    kernel has no secret-encryption service yet (see docs/plugins/webhooks.md).
+    once when created or rotated and never returned again; it is stored sealed by
+    the kernel's secret box (:mod:`.secretstore`).
     ``consecutive_failures`` and ``failing_since`` count failed attempts since the
     last success; they decide automatic disabling."""
 
@@ -37,7 +37,7 @@ class Endpoint(TenantScoped, Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
     url: Mapped[str] = mapped_column(sa.String(2000))
     description: Mapped[str] = mapped_column(sa.String(200), default="")
-    secret: Mapped[str] = mapped_column(sa.String(200))
+    secret: Mapped[str] = mapped_column(sa.Text)
     event_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     enabled: Mapped[bool] = mapped_column(default=True)
     #: "" while enabled; "manual" or "failures" once disabled

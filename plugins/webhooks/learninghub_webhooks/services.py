@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
 
-from . import signing, transport
+from . import secretstore, signing, transport
 from .eventtypes import TEST_EVENT, event_types
 from .models import Attempt, Delivery, Endpoint
 from .settings import effective_settings
@@ -121,7 +121,7 @@ def create_endpoint(
         id=uuid.uuid4(),
         url=url,
         description=description,
-        secret=secret,
+        secret=secretstore.seal(request.registry, secret),
         event_types=names,
         enabled=enabled,
         disabled_reason="" if enabled else "manual",
@@ -196,7 +196,7 @@ def disable(request, endpoint: Endpoint, reason: str, now: datetime | None = Non
 
 def rotate_secret(request, endpoint: Endpoint) -> str:
     secret = signing.generate_secret()
-    endpoint.secret = secret
+    endpoint.secret = secretstore.seal(request.registry, secret)
     endpoint.updated_at = utcnow()
     request.db.flush()
     _emit(request, "webhooks.endpoint.secret_rotated", endpoint)

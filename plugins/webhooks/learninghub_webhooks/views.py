@@ -9,6 +9,7 @@ a notice, except those that show a new secret, which render it once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -145,11 +146,17 @@ def _deliveries(request, endpoint: Endpoint) -> tuple[list[dict[str, Any]], str 
     except (ProblemError, ValidationError):
         rows, next_cursor = [], None
     attempts = services.attempts_of(request, [d.id for d in rows])
-    items = [
-        {"delivery": d, "attempts": attempts[d.id], "body": d.body[:REQUEST_EXCERPT_CHARS]}
-        for d in rows
-    ]
+    items = [{"delivery": d, "attempts": attempts[d.id], "body": _readable(d.body)} for d in rows]
     return items, next_cursor
+
+
+def _readable(body: str) -> str:
+    """The request body indented for reading (the log shows its first 2 KiB)."""
+    try:
+        text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        text = body
+    return text[:REQUEST_EXCERPT_CHARS]
 
 
 def _render_detail(request, endpoint, status=200, *, values=None, errors=None, **extra):

@@ -188,7 +188,10 @@ def test_create_returns_the_secret_once(tenant, client, admin_of, allow_loopback
     assert rotated.status_int == 200
     assert rotated.json["secret"].startswith("whsec_") and rotated.json["secret"] != secret
     stored = db.scalar(sa.select(Endpoint.secret).where(Endpoint.id == uuid.UUID(r.json["id"])))
-    assert stored == rotated.json["secret"]
+    from learninghub.secrets import secret_box
+
+    assert stored.startswith("lhsec1:") and rotated.json["secret"] not in stored
+    assert secret_box(c.registry).open(stored) == rotated.json["secret"]
 
 
 @pytest.mark.parametrize(

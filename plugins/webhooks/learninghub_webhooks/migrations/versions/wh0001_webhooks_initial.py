@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=False),
         sa.Column("description", sa.String(length=200), nullable=False),
-        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("secret", sa.Text(), nullable=False),
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.String(length=20), nullable=False),
