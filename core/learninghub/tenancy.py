@@ -51,7 +51,7 @@ class Tenant(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
     theme: Mapped[str] = mapped_column(sa.String(60), default="default")
     branding: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    default_locale: Mapped[str] = mapped_column(sa.String(20), default="en")
+    default_locale: Mapped[str] = mapped_column(sa.String(20), default="")  # "": follow the browser
     default_timezone: Mapped[str] = mapped_column(sa.String(60), default="UTC")
     settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -48,10 +48,17 @@ def test_english_by_default(tenant, page_browser):
     assert 'lang="en" dir="ltr"' in html_tag(page) and "<h1>Sign in</h1>" in page.text
 
 
-def test_a_new_tenant_speaks_english_whatever_the_browser(tenant_factory, page_browser):
+def test_a_new_tenant_follows_the_browser_until_its_admin_picks_a_language(
+    tenant_factory, page_browser, db, registry
+):
     fresh = tenant_factory()
-    page = page_browser(fresh).get("/login", headers=SPANISH)
-    assert 'lang="en"' in html_tag(page)
+    assert fresh.orm.default_locale == ""
+    assert 'lang="es"' in html_tag(page_browser(fresh).get("/login", headers=SPANISH))
+    assert 'lang="en"' in html_tag(page_browser(fresh).get("/login"))  # no header: fallback
+    fresh.orm.default_locale = "ar"
+    db.flush()
+    registry["tenancy.resolver"].invalidate()
+    assert 'lang="ar" dir="rtl"' in html_tag(page_browser(fresh).get("/login", headers=SPANISH))
 
 
 def test_login_page_follows_accept_language(tenant, page_browser):
