@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from learninghub.plugins import InstallContext, Installer
 
 from .models import AuditChainHead, AuditEvent
+from .sealer import ensure_head, secret_of
 
 
 class AuditInstaller(Installer):
-    """The trail starts empty (the chain head is created by the first seal).
+    """The trail starts empty, with a signed chain head at seq 0.
 
     Disabling or uninstalling keeps the trail. Purging deletes it — an explicit,
     named operator action (``learninghub plugin purge audit --tenant SLUG`` or the
@@ -25,7 +26,9 @@ class AuditInstaller(Installer):
     upgrade_steps: dict[str, Callable[[InstallContext], None]] = {}
 
     def install(self, context: InstallContext) -> None:
-        """Nothing to create. Idempotent by construction."""
+        """Create the tenant's chain head (so that transactions can seal at commit
+        without ever waiting to create it). Idempotent."""
+        ensure_head(context.db, context.tenant.id, secret_of(context.registry))
 
     def purge(self, context: InstallContext) -> None:
         db = context.db

@@ -4,8 +4,8 @@ Rows are added to ``request.db`` *inside* the transaction of the change (through
 the kernel hook ``learninghub_domain_event_emitted``), so a committed change always
 has its row and a rolled-back one never has. The row is not flushed here: a
 failure to store it surfaces at commit and fails the change with it (the trail
-fails closed, on SQLite and PostgreSQL alike). After commit, one ``audit.seal``
-task per transaction chains the new rows (see :mod:`.sealer`).
+fails closed, on SQLite and PostgreSQL alike). The transaction's rows are chained
+when it commits (see :mod:`.sealer`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
+from transaction._transaction import Status
+from transaction.interfaces import NoTransaction
 from zope.interface import implementer
 
 from learninghub.clientip import client_ip
@@ -25,9 +27,9 @@ from learninghub.identity import User
 from .interfaces import IAuditTrail
 from .models import AuditEvent
 from .redact import redact
+from .sealer import SEAL_TASK, seal_at_commit
 
 PLUGIN = "audit"
-SEAL_TASK = "audit.seal"
 #: kernel and own events recorded without a declaration
 ALWAYS_PREFIXES = ("accounts.", "tenant.", "platform.", "audit.")
 #: exports are sensitive by nature: any plugin's ``*.exported`` event is recorded
@@ -210,12 +212,22 @@ def record_action(
 
 
 def schedule_seal(request) -> None:
-    """One seal task per transaction, dispatched after commit (never for a
-    rolled-back one)."""
+    """Seal this transaction's rows when it commits (once per transaction): at
+    commit if the chain head is free, otherwise through the seal task queued for
+    after commit (see :mod:`.sealer`). A rolled-back transaction seals and queues
+    nothing."""
     if request.__dict__.get("_lh_audit_seal_scheduled"):
         return
     request.__dict__["_lh_audit_seal_scheduled"] = True
-    request.tasks.enqueue(SEAL_TASK)
+    tm = getattr(request, "tm", None)
+    try:
+        txn = tm.get() if tm is not None else None
+    except NoTransaction:
+        txn = None
+    if txn is None or txn.status is not Status.ACTIVE:
+        request.tasks.enqueue(SEAL_TASK)
+        return
+    txn.addBeforeCommitHook(seal_at_commit, (request,))
 
 
 @implementer(IAuditTrail)

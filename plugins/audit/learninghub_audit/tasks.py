@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from learninghub.db import utcnow
 from learninghub.tasks import task
 
-from .recorder import SEAL_TASK
 from .retention import RetentionRefused, apply_retention
-from .sealer import lock_head, seal_pending, secret_of
+from .sealer import RETENTION_TASK, SEAL_TASK, seal_pending, secret_of
 
 log = logging.getLogger(__name__)
-RETENTION_TASK = "audit.apply_retention"
-#: the sealer asks for a retention run at most this often per tenant
-RETENTION_EVERY = timedelta(days=1)
 
 
 @task(SEAL_TASK, max_retries=5)
 def seal(request) -> None:
-    """Chain the tenant's pending rows. Idempotent: a second run finds nothing
-    pending. About once a day it also queues a retention run (the kernel has no
-    periodic scheduler yet; ``python -m learninghub_audit retention`` from cron
-    does the same)."""
-    secret = secret_of(request.registry)
-    tenant_id = request.tenant.id
-    seal_pending(request.db, tenant_id, secret)
-    head = lock_head(request.db, tenant_id, secret)
-    now = utcnow()
-    if head.retention_checked_at is None or now - head.retention_checked_at >= RETENTION_EVERY:
-        head.retention_checked_at = now
+    """Chain the tenant's pending rows (when the recording transaction could not:
+    see :mod:`.sealer`). Idempotent: a second run finds nothing pending. Like every
+    sealer it queues a retention run about once a day (the kernel has no periodic
+    scheduler yet; ``python -m learninghub_audit retention`` from cron does the
+    same)."""
+    result = seal_pending(request.db, request.tenant.id, secret_of(request.registry))
+    if result.retention_due:
         request.tasks.enqueue(RETENTION_TASK)
 
 

@@ -406,3 +406,48 @@ def test_concurrent_writers_and_sealers_build_one_chain(pg):
         )
     finally:
         engine.dispose()
+
+
+def test_a_transaction_never_waits_for_a_busy_chain_head(pg):
+    """While another transaction holds the head, a recording transaction seals
+    nothing and does not wait (FOR UPDATE SKIP LOCKED); its row stays pending for
+    the seal task."""
+    from learninghub.db import bind_tenant, make_engine, session_factory
+    from learninghub_audit.models import AuditEvent
+    from learninghub_audit.sealer import ensure_head, seal_pending, try_seal
+
+    tid = _tenant(pg["owner"])
+    with pg["owner"].begin() as conn:
+        _as_tenant(conn, tid)
+    engine = make_engine({"db.url": pg["app_url"].render_as_string(hide_password=False)})
+    factory = session_factory(engine)
+
+    def session():
+        s = factory()
+        s.info["rls"] = True
+        bind_tenant(s, tid)
+        return s
+
+    try:
+        with session() as s:
+            ensure_head(s, tid, SECRET)
+            s.commit()
+        holder = pg["owner"].connect()
+        holder.begin()
+        holder.execute(
+            sa.text("SELECT 1 FROM audit_chain_heads WHERE tenant_id = :t FOR UPDATE"), {"t": tid}
+        )
+        with session() as s:
+            s.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # a wait would fail, not hang
+            s.add(AuditEvent(occurred_at=utcnow(), action="x.y.exported", details={}))
+            s.flush()
+            assert try_seal(s, tid, SECRET) is None
+            s.commit()
+        holder.rollback()
+        holder.close()
+        with session() as s:
+            assert s.scalar(sa.select(AuditEvent.seq)) is None
+            assert seal_pending(s, tid, SECRET).sealed == 1
+            s.commit()
+    finally:
+        engine.dispose()

@@ -94,7 +94,7 @@ def test_a_rolled_back_change_records_nothing(
     c.patch_json("/api/v1/tenant/settings", {"name": "Never saved"})
     assert c.get("/api/v1/tenant/settings").json["name"] == before  # the change rolled back
     assert rows(tenant) == []
-    assert head(tenant) is None
+    assert head(tenant).last_seq == 0  # the chain did not move
     assert [m for m in dispatched if m.name.startswith("audit.")] == []
 
 
@@ -112,16 +112,54 @@ def test_an_aborted_transaction_records_nothing_and_queues_no_seal(
     assert dispatched == []
 
 
-def test_one_seal_task_per_transaction(registry, tenant, rows, dispatched):
+def _commit_events(registry, tenant, count):
     tm = transaction.TransactionManager(explicit=True)
     request = make_tenant_request(registry, registry["tenancy.resolver"].by_id(tenant.id), tm)
     tm.begin()
-    for _ in range(3):
+    for _ in range(count):
         request.emit("accounts.user.suspended", resource_type="user", resource_id=uuid.uuid4())
     tm.commit()
     request.db.close()
+
+
+def test_rows_are_sealed_when_their_transaction_commits(registry, tenant, rows, dispatched):
+    _commit_events(registry, tenant, 3)
+    assert [r.seq for r in rows(tenant)] == [1, 2, 3]
+    # nothing left for the seal task; only the tenant's first daily retention check
+    assert [m.name for m in dispatched] == ["audit.apply_retention"]
+    _commit_events(registry, tenant, 1)
+    assert [r.seq for r in rows(tenant)] == [1, 2, 3, 4]
+    assert [m.name for m in dispatched] == ["audit.apply_retention"]
+
+
+def test_a_transaction_that_cannot_seal_leaves_it_to_the_task(
+    registry, tenant, rows, dispatched, monkeypatch
+):
+    import learninghub_audit.sealer
+
+    # as when another transaction holds the head (FOR UPDATE SKIP LOCKED finds none)
+    monkeypatch.setattr(learninghub_audit.sealer, "try_seal", lambda db, tid, secret: None)
+    _commit_events(registry, tenant, 2)
+    assert [r.seq for r in rows(tenant)] == [None, None]
+    assert [m.name for m in dispatched] == ["audit.seal"]  # one per transaction
+    monkeypatch.undo()
+    import learninghub.tasks
+
+    learninghub.tasks.run_task(registry, "audit.seal", str(tenant.id), {})
+    assert [r.seq for r in rows(tenant)] == [1, 2]
+
+
+def test_a_failing_sealer_does_not_fail_the_change(registry, tenant, rows, dispatched, monkeypatch):
+    import learninghub_audit.sealer
+
+    def broken(db, tid, secret):
+        raise RuntimeError("sealer bug")
+
+    monkeypatch.setattr(learninghub_audit.sealer, "try_seal", broken)
+    _commit_events(registry, tenant, 1)
+    (row,) = rows(tenant)
+    assert row.seq is None  # recorded, committed, pending
     assert [m.name for m in dispatched] == ["audit.seal"]
-    assert [r.seq for r in rows(tenant)] == [None, None, None]  # pending until sealed
 
 
 def _emit(registry, tenant, name, **kw):
