@@ -590,4 +590,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # run the canonical module, not this __main__ copy: plugin commands import
+    # learninghub.cli (Env, pass_env) and must see the same classes
+    from learninghub.cli import main as canonical_main
+
+    canonical_main()

@@ -192,7 +192,7 @@ def change_tenant(request, body: TenantChange):
         if body.status is not None:
             tenant.status = body.status
         out = _out(db, tenant)
-    request.registry["tenancy.resolver"].invalidate()
+    request.registry["tenancy.resolver"].invalidate(request.tm)
     request.emit(
         "platform.tenant.changed",
         resource_type="tenant",

@@ -146,7 +146,9 @@ def run_task(
     if definition is None:
         raise KeyError(f"unknown task {name!r}")
     resolver = registry["tenancy.resolver"]
-    resolver.invalidate()  # workers must see enablement changes at once
+    # workers must see enablement changes at once; lookups also check the shared
+    # generation, so a local clear is enough (a bump would make every node reload)
+    resolver.forget_local()
     tenant = resolver.by_id(uuid.UUID(tenant_id))
     plugin = registry["plugins"].plugin_for_module(definition.module)
     if tenant is None:

@@ -188,6 +188,11 @@ class TenantResolver:
 
             after_commit(transaction_manager, self._forget_and_bump)
 
+    def forget_local(self) -> None:
+        """Forget this process's snapshots only (no shared bump)."""
+        with self._lock:
+            self._cache.clear()
+
     def _forget_and_bump(self) -> None:
         with self._lock:
             self._cache.clear()

@@ -112,7 +112,7 @@ def apply_change(request, change: SiteSettingsChange) -> SiteSettings:
             resource_id=str(tenant.id),
             payload={"changed": changed},
         )
-        request.registry["tenancy.resolver"].invalidate()
+        request.registry["tenancy.resolver"].invalidate(request.tm)
     return after
 
 
@@ -279,7 +279,7 @@ def plugins_page(request):
                     resource_id=name,
                     payload={"also": list(done or [])},
                 )
-                request.registry["tenancy.resolver"].invalidate()
+                request.registry["tenancy.resolver"].invalidate(request.tm)
                 also = [n for n in (done or []) if n != name] if action == "enable" else []
                 flash = _(PLUGIN_DONE[action], name=name)
                 if also:

@@ -389,7 +389,7 @@ def _save(request, tenant: Tenant, before: dict[str, Any], after: dict[str, Any]
             resource_id=str(tenant.id),
             payload={"changed": changed},
         )
-        request.registry["tenancy.resolver"].invalidate()
+        request.registry["tenancy.resolver"].invalidate(request.tm)
     return changed
 
 

@@ -221,7 +221,7 @@ def remove_domain(request, row: TenantDomain) -> None:
         resource_id=str(row.id),
         payload={"domain": row.domain, "was_verified": row.verified},
     )
-    request.registry["tenancy.resolver"].invalidate()
+    request.registry["tenancy.resolver"].invalidate(request.tm)
 
 
 # ----------------------------------------------------------------- checks
@@ -393,7 +393,7 @@ def verify_domain(request, row: TenantDomain) -> bool:
             resource_id=str(row.id),
             payload={"domain": row.domain, "method": method},
         )
-        request.registry["tenancy.resolver"].invalidate()
+        request.registry["tenancy.resolver"].invalidate(request.tm)
         return True
     message = "; ".join(errors)
     row.last_error = (
