@@ -159,3 +159,10 @@ def test_plugins_api_authorization(tenant, other_tenant, user_factory, client, f
     assert admin.status_int == 200 and any(
         r["name"] == "announcements" for r in admin.json["items"]
     )
+
+
+def test_user_administration_sits_in_the_admin_shell(tenant, admin, page_browser):
+    page = page_browser(tenant, admin).get("/admin/users")
+    assert '<a href="/admin/users" aria-current="page">' in page.text
+    for section in ("/admin", "/admin/branding", "/admin/domains", "/admin/plugins"):
+        assert f'<a href="{section}"' in page.text
