@@ -16,7 +16,8 @@ What it does, every step bounded in time:
    one at a time, each under waitress with 4 threads on 127.0.0.1 (ephemeral port),
    pinned to CPU 0; start-up time = process start until ``/healthz`` answers 200.
 3. Loads each target with ``wrk`` pinned to CPU 1 (warm-up run first, discarded):
-   ``/healthz`` and ``/api/v1/announcements?limit=50`` (Host ``demo.localhost``).
+   ``/healthz``, ``/api/v1/announcements?limit=50`` and the themed ``/login`` page
+   (Host ``demo.localhost``).
    Without wrk (and no root to install it), a small threaded Python load generator
    is used instead, and the report says so: its figures are not comparable.
 4. Prints req/s, p50, p99 and the ratio to the hello-world for each target, the
@@ -69,6 +70,8 @@ BENCH_USER_PASSWORD = "bench-Passw0rd-not-secret"
 TARGETS = [
     ("healthz", "/healthz", False, False),
     ("announcements", "/api/v1/announcements?limit=50", True, True),
+    # a themed page through the whole web shell: theme chain, branding, locale, hooks
+    ("login_page", "/login", True, False),
 ]
 
 
