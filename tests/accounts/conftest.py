@@ -9,7 +9,6 @@ import re
 import pytest
 
 from learninghub.db import bind_tenant, system_session
-from learninghub.hookspecs import hookimpl
 from learninghub.testing.pages import CSRF_RE, Browser  # noqa: F401  (used by the tests)
 
 
@@ -48,30 +47,6 @@ def link_token(mails):
         return tokens[-1]
 
     return find
-
-
-class EventRecorder:
-    def __init__(self):
-        self.events = []
-
-    @hookimpl
-    def learninghub_domain_event(self, request, event):
-        self.events.append(event)
-
-    def names(self) -> list[str]:
-        return [e.name for e in self.events]
-
-
-@pytest.fixture
-def events(registry):
-    """Domain events delivered (after commit) during the test."""
-    recorder = EventRecorder()
-    pm = registry["plugins"].pm
-    pm.register(recorder, name="accounts-test-recorder")
-    try:
-        yield recorder
-    finally:
-        pm.unregister(name="accounts-test-recorder")
 
 
 @pytest.fixture

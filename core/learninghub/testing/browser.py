@@ -31,10 +31,8 @@ import hashlib
 import os
 import re
 import shutil
-import struct
 import threading
 import uuid
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .pages import solid_png  # noqa: F401  (re-exported for browser tests)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: flags that work in this project's containers (see the browser recipe)
@@ -538,20 +538,3 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = SHOTS / f"{safe}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
-
-
-def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A small PNG of one colour (no imaging library needed)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )

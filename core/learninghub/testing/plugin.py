@@ -375,6 +375,20 @@ def foreign_client(client, user_factory):
 
 
 @pytest.fixture
+def events(registry):
+    """Domain events delivered (after commit) during the test:
+    :class:`learninghub.testing.events.EventRecorder` (``events``, ``names()``,
+    ``named(prefix)``, ``statuses``)."""
+    from .events import recording
+
+    recorder, stop = recording(registry)
+    try:
+        yield recorder
+    finally:
+        stop()
+
+
+@pytest.fixture
 def page_browser(app, session_cookie):
     """``page_browser(tenant, user=None, cookie=None)``: a cookie-keeping page visitor on
     the tenant's host (:class:`learninghub.testing.pages.Browser`), signed in with a new
@@ -382,10 +396,10 @@ def page_browser(app, session_cookie):
     with the CSRF token of ``page``."""
     from .pages import Browser
 
-    def make(tenant, user=None, cookie: str | None = None) -> Browser:
+    def make(tenant, user=None, cookie: str | None = None, host: str | None = None) -> Browser:
         if user is not None:
             cookie = session_cookie(tenant, user)
-        return Browser(app, tenant, cookie)
+        return Browser(app, tenant, cookie, host)
 
     return make
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from learninghub.db import bind_tenant, system_session, utcnow
-from learninghub.hookspecs import hookimpl
 from learninghub.plugins import TenantPlugins
 from learninghub_announcements.models import Announcement
 
@@ -89,31 +88,6 @@ def make_announcement(db):
         return a
 
     return make
-
-
-class EventRecorder:
-    """A hook implementation registered for one test: records delivered events and
-    the state of the transaction at delivery time."""
-
-    def __init__(self):
-        self.events = []
-        self.statuses = []
-
-    @hookimpl
-    def learninghub_domain_event(self, request, event):
-        self.events.append(event)
-        self.statuses.append(request.tm.get().status)
-
-
-@pytest.fixture
-def events(registry):
-    recorder = EventRecorder()
-    pm = registry["plugins"].pm
-    pm.register(recorder, name="announcements-test-recorder")
-    try:
-        yield recorder
-    finally:
-        pm.unregister(name="announcements-test-recorder")
 
 
 @pytest.fixture

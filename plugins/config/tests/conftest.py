@@ -9,36 +9,12 @@ import pytest
 import webtest
 
 from learninghub.db import bind_tenant, system_session
-from learninghub.hookspecs import hookimpl
 from learninghub.plugins import TenantPlugins
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fakeplugins"))
 import lhcfg_mailer  # noqa: E402
 
 MAILER = "cfgmailer"
-
-
-class EventRecorder:
-    def __init__(self):
-        self.events = []
-
-    @hookimpl
-    def learninghub_domain_event(self, request, event):
-        self.events.append(event)
-
-    def named(self, prefix):
-        return [e for e in self.events if e.name.startswith(prefix)]
-
-
-@pytest.fixture
-def events(registry):
-    recorder = EventRecorder()
-    pm = registry["plugins"].pm
-    pm.register(recorder, name="config-test-recorder")
-    try:
-        yield recorder
-    finally:
-        pm.unregister(name="config-test-recorder")
 
 
 @pytest.fixture

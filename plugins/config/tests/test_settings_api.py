@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from learninghub.db import bind_tenant, system_session
 from learninghub.secrets import is_token
 from learninghub.tenancy import TenantPlugin
+from learninghub.testing.events import recording
 from learninghub_config.models import SettingsVersion
 
-from .conftest import MAILER, AppClient, EventRecorder
+from .conftest import MAILER, AppClient
 
 ANN = "/api/v1/config/plugins/announcements/settings"
 MAIL = f"/api/v1/config/plugins/{MAILER}/settings"
@@ -135,12 +136,11 @@ def test_an_unchanged_put_makes_no_version(tenant, admin, client):
 
 def test_secret_is_sealed_never_returned_and_revealed_to_the_plugin(mailer, tenant, admin, db):
     registry, app = mailer
-    events = EventRecorder()
-    registry["plugins"].pm.register(events, name="config-test-recorder")
+    events, stop = recording(registry)
     try:
         check_secret_flow(registry, app, tenant, admin, db, events)
     finally:
-        registry["plugins"].pm.unregister(name="config-test-recorder")
+        stop()
 
 
 def check_secret_flow(registry, app, tenant, admin, db, events):

@@ -20,7 +20,6 @@ import transaction
 from transaction._transaction import Status
 
 from learninghub.db import bind_tenant, system_session
-from learninghub.hookspecs import hookimpl
 from learninghub.plugins import TenantPlugins
 from learninghub.tasks import make_tenant_request
 from learninghub_webhooks import tasks as webhook_tasks
@@ -300,23 +299,3 @@ def tenant_tm(registry, tenant):
     except Exception:
         pass
     request.db.close()
-
-
-class EventRecorder:
-    def __init__(self):
-        self.events = []
-
-    @hookimpl
-    def learninghub_domain_event(self, request, event):
-        self.events.append(event)
-
-
-@pytest.fixture
-def events(registry):
-    recorder = EventRecorder()
-    pm = registry["plugins"].pm
-    pm.register(recorder, name="webhooks-test-recorder")
-    try:
-        yield recorder
-    finally:
-        pm.unregister(name="webhooks-test-recorder")
