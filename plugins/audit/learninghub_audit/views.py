@@ -86,12 +86,15 @@ def _json(value) -> str:
 
 
 def _row_view(row: AuditEvent) -> dict:
+    details = dict(row.details or {})
+    if details.get("ip") == row.ip:  # shown once, in the "who" column
+        details.pop("ip")
     return {
         "row": row,
         "when": row.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "old": _json(row.old_values),
         "new": _json(row.new_values),
-        "details": _json(row.details),
+        "details": _json(details),
     }
 
 

@@ -30,7 +30,7 @@ def activity(tenant, admin, user_factory, client, sign_in):
 
 
 def cells(page) -> list[str]:
-    return re.findall(r"<td><code>([^<]+)</code></td>", page.text)
+    return re.findall(r"<td><code>([^<]+)</code>", page.text)
 
 
 def test_viewer_lists_rows_with_their_facts(tenant, admin, page_browser, activity):
