@@ -98,7 +98,7 @@ def verify_command(ctx, env: Env, slug: str | None, as_json: bool) -> None:
 @click.option("--tenant", "slug", default=None, help="one tenant (default: every audited one)")
 @pass_env
 def seal_command(env: Env, slug: str | None) -> None:
-    """Chain pending rows now (normally done by a task after each commit)."""
+    """Chain pending rows now (normally done when their transaction commits)."""
     secret = secret_of(env.registry)
     for name in [slug] if slug else audited_tenants(env):
         with env.tenant_request(name) as request:

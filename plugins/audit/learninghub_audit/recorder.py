@@ -36,6 +36,7 @@ ALWAYS_PREFIXES = ("accounts.", "tenant.", "platform.", "audit.")
 ALWAYS_SUFFIXES = (".exported",)
 #: events whose subject signed themselves in: the user is the actor
 SELF_ACTED = frozenset({"accounts.signin.succeeded"})
+_SCHEDULED = "_lh_audit_seal_scheduled"
 _OLD_KEYS = ("old", "before")
 _NEW_KEYS = ("new", "after")
 
@@ -216,17 +217,22 @@ def schedule_seal(request) -> None:
     commit if the chain head is free, otherwise through the seal task queued for
     after commit (see :mod:`.sealer`). A rolled-back transaction seals and queues
     nothing."""
-    if request.__dict__.get("_lh_audit_seal_scheduled"):
-        return
-    request.__dict__["_lh_audit_seal_scheduled"] = True
     tm = getattr(request, "tm", None)
     try:
         txn = tm.get() if tm is not None else None
     except NoTransaction:
         txn = None
+    if txn is not None and txn.status is Status.DOOMED:
+        return  # it will abort: nothing to seal
     if txn is None or txn.status is not Status.ACTIVE:
-        request.tasks.enqueue(SEAL_TASK)
+        # no transaction to join (set-up code): the task seals after this point
+        if not request.__dict__.get(_SCHEDULED):
+            request.__dict__[_SCHEDULED] = "task"
+            request.tasks.enqueue(SEAL_TASK)
         return
+    if request.__dict__.get(_SCHEDULED) is txn:
+        return
+    request.__dict__[_SCHEDULED] = txn
     txn.addBeforeCommitHook(seal_at_commit, (request,))
 
 
