@@ -19,7 +19,7 @@ from learninghub.hookspecs import hookimpl
 from learninghub.manifest import PluginManifest
 from learninghub.web import NavItem
 
-from . import models, tasks  # noqa: F401  (register the tables and the tasks)
+from . import guard, models, tasks  # noqa: F401  (register the tables and the tasks)
 from .hookspecs import AuditSpecs
 from .installer import AuditInstaller
 from .interfaces import IAuditTrail
@@ -70,3 +70,9 @@ def learninghub_admin_sections(request) -> list[NavItem]:
     if request.identity is None or not request.has_permission(AuditPermission.VIEW):
         return []
     return [NavItem(400, request.gettext("Audit log"), "/admin/audit")]
+
+
+@hookimpl
+def learninghub_readiness_checks(request) -> list:
+    registry = request.registry
+    return [("audit_append_only_guard", lambda: guard.check(registry))]

@@ -88,3 +88,8 @@ def test_disabling_keeps_the_trail_and_stops_recording(tenant, admin, client, ro
 
 def db_count(items: list[AuditEvent], action: str) -> int:
     return sum(1 for r in items if r.action == action)
+
+
+def test_readyz_includes_the_guard(client):
+    r = client(None, host="127.0.0.1").get("/readyz")
+    assert r.json["checks"]["audit_append_only_guard"] == {"status": "ok"}, r.text

@@ -451,3 +451,20 @@ def test_a_transaction_never_waits_for_a_busy_chain_head(pg):
             s.commit()
     finally:
         engine.dispose()
+
+
+def test_readiness_reports_a_disabled_or_dropped_guard(pg):
+    from learninghub_audit.guard import guard_problems
+
+    with pg["owner"].connect() as conn:
+        assert guard_problems(conn) == []
+        conn.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        assert guard_problems(conn) == [
+            "trigger audit_events_append_only on audit_events is disabled"
+        ]
+        conn.execute(sa.text("DROP TRIGGER audit_chain_heads_no_truncate ON audit_chain_heads"))
+        assert "trigger audit_chain_heads_no_truncate on audit_chain_heads is missing" in (
+            guard_problems(conn)
+        )
+        conn.rollback()  # DDL is transactional: the guard is back
+        assert guard_problems(conn) == []
