@@ -79,6 +79,21 @@ def toposort(plugins: dict[str, PluginManifest]) -> list[str]:
     return order
 
 
+def instance_only_fields(model) -> frozenset[str]:
+    """Settings fields a tenant may not change: declared with
+    ``Field(..., json_schema_extra={"instance_only": True})`` (network safety switches,
+    timeouts). Only the ini file / environment sets them; tenant values are ignored
+    when settings are read and refused when they are written."""
+    if model is None:
+        return frozenset()
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict)
+        and field.json_schema_extra.get("instance_only")
+    )
+
+
 class PluginRegistry:
     """The process-wide set of loaded plugins and the pluggy manager."""
 
@@ -183,12 +198,14 @@ class PluginRegistry:
         return None
 
     def settings_for(self, name: str, tenant_settings: dict[str, Any] | None) -> Any:
-        """Typed settings of plugin ``name`` for a tenant (defaults filled in)."""
+        """Typed settings of plugin ``name`` for a tenant (defaults filled in). Tenant
+        values of :func:`instance_only_fields` are ignored."""
         model = self.get(name).manifest.settings
         if model is None:
             return None
         data = dict(self.instance_defaults.get(name, {}))
-        data.update(tenant_settings or {})
+        fixed = instance_only_fields(model)
+        data.update({k: v for k, v in (tenant_settings or {}).items() if k not in fixed})
         return model.model_validate(data)
 
     def all_permissions(self) -> dict[str, str | None]:
@@ -380,6 +397,12 @@ class TenantPlugins:
         model = plugin.manifest.settings
         if model is None:
             raise PluginError(f"plugin {plugin.name!r} has no settings")
+        fixed = sorted(instance_only_fields(model) & set(given))
+        if fixed:
+            raise PluginError(
+                f"plugin {plugin.name!r}: {', '.join(fixed)} can only be set for the whole "
+                f"instance (plugin.{plugin.name}.<field> in the ini file)"
+            )
         data = dict(self.plugins.instance_defaults.get(plugin.name, {}))
         data.update(given)
         validated = model.model_validate(data).model_dump(mode="json")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError
 
 from learninghub.api import ProblemError
-from learninghub.plugins import LoadedPlugin
+from learninghub.plugins import LoadedPlugin, instance_only_fields
 from learninghub.secrets import MASK, Secret, is_token, secret_box, secret_fields
 from learninghub.tenancy import TenantPlugin
 
@@ -151,7 +151,10 @@ def field_views(request, loaded: LoadedPlugin, record: TenantPlugin) -> list[Fie
     defaults = request.registry["plugins"].instance_defaults.get(loaded.name, {})
     overrides = record.settings or {}
     views = []
+    fixed = instance_only_fields(model)
     for name, field in model.model_fields.items():
+        if name in fixed:  # set in the ini file only: not the tenant's to see or change
+            continue
         kind, choices = field_kind(field.annotation)
         value = getattr(current, name)
         c = _constraints(field)
@@ -248,11 +251,21 @@ def set_plugin_settings(
     model = loaded.manifest.settings
     fields = model.model_fields
     secrets = set(secret_fields(model))
+    fixed = instance_only_fields(model)
     errors = [
         {"path": ["body", where, key], "message": "unknown setting", "type": "extra_forbidden"}
         for where, keys in (("values", values), ("reset", reset))
         for key in keys
         if key not in fields
+    ] + [
+        {
+            "path": ["body", where, key],
+            "message": "set for the whole instance only (ini file)",
+            "type": "instance_only",
+        }
+        for where, keys in (("values", values), ("reset", reset))
+        for key in keys
+        if key in fixed
     ]
     if errors:
         raise SettingsInvalid(errors)

@@ -23,15 +23,21 @@ class WebhooksSettings(BaseModel):
         description="Allow endpoints on loopback addresses (127.0.0.0/8, ::1), for "
         "development and tests. Instance-wide only. Private, link-local, multicast and "
         "reserved addresses are always refused.",
+        json_schema_extra={"instance_only": True},
     )
     connect_timeout: float = Field(
-        5.0, gt=0, le=30, description="Seconds to connect to an endpoint. Instance-wide only."
+        5.0,
+        gt=0,
+        le=30,
+        description="Seconds to connect to an endpoint. Instance-wide only.",
+        json_schema_extra={"instance_only": True},
     )
     read_timeout: float = Field(
         10.0,
         gt=0,
         le=60,
         description="Seconds to wait for each read of the answer. Instance-wide only.",
+        json_schema_extra={"instance_only": True},
     )
     retry_base_seconds: int = Field(
         60, ge=1, le=3600, description="Delay before the first retry; doubled for each retry."

@@ -9,6 +9,8 @@ import pytest
 
 from learninghub_webhooks import transport
 
+from .conftest import PLUGIN
+
 ENDPOINTS = "/api/v1/webhooks/endpoints"
 EVENT = "tenant.settings_changed"
 
@@ -83,8 +85,24 @@ def test_loopback_is_refused_unless_the_instance_allows_it(
     assert post_endpoint(client, tenant, admin_of(tenant), url).status_int == 201
 
 
-def test_a_tenant_setting_cannot_allow_loopback(tenant, client, admin_of, plugin_admin):
-    plugin_admin.settings(tenant, allow_loopback=True)
+def test_a_tenant_setting_cannot_allow_loopback(
+    tenant, client, admin_of, plugin_admin, db, registry
+):
+    import sqlalchemy as sa
+
+    from learninghub.errors import PluginError
+    from learninghub.tenancy import TenantPlugin
+
+    with pytest.raises(PluginError, match="whole instance"):
+        plugin_admin.settings(tenant, allow_loopback=True)
+    # even a row that holds it (written around the kernel) is not obeyed
+    db.execute(
+        sa.update(TenantPlugin)
+        .where(TenantPlugin.tenant_id == tenant.id, TenantPlugin.plugin == PLUGIN)
+        .values(settings={"allow_loopback": True})
+    )
+    db.flush()
+    registry["tenancy.resolver"].invalidate()
     r = post_endpoint(client, tenant, admin_of(tenant), "http://127.0.0.1:9/hook")
     assert_url_refused(r, "loopback")
 
