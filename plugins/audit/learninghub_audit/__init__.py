@@ -5,7 +5,7 @@ platform administration, exports, and the events other plugins declare auditable
 are stored per tenant with actor, action, resource, old and new values (secrets
 redacted), IP, user agent, request id and time. Rows are recorded inside the
 transaction of the change and chained per tenant by SHA-256 hashes; the chain is
-checked by ``python -m learninghub_audit verify`` and ``/admin/audit/verify``.
+checked by ``learninghub audit verify`` and ``/admin/audit/verify``.
 Admins browse and export the trail at ``/admin/audit`` and through
 ``/api/v1/audit/...``; expired rows are summarised into signed checkpoints.
 On PostgreSQL a trigger refuses UPDATE and DELETE of sealed rows.

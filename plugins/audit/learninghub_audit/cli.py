@@ -1,9 +1,9 @@
-"""Command line: ``python -m learninghub_audit verify|seal|retention``.
+"""Command line: ``learninghub audit verify|seal|retention``.
 
-The same click group is declared under the entry point group
-``learninghub.commands`` (name ``audit``), so that ``learninghub audit verify``
-works as soon as the kernel CLI loads plugin commands (see docs/plugins/audit.md).
-Commands take the kernel's ``--config`` (or ``LEARNINGHUB_CONFIG``).
+The click group is declared under the kernel's entry point group ``learninghub.cli``
+(name ``audit``). ``python -m learninghub_audit verify ...`` runs the same commands
+without the rest of the kernel CLI. Both take the kernel's ``--config`` (or
+``LEARNINGHUB_CONFIG``).
 
 Exit status of ``verify``: 0 when every chain checked is intact, 1 when one is
 broken (the first broken link is printed), 2 for usage and configuration errors.
@@ -144,7 +144,7 @@ def retention_command(ctx, env: Env, slug: str | None) -> None:
 )
 @click.pass_context
 def main(ctx, config_path: str) -> None:
-    """Learning Hub audit trail (until `learninghub audit ...` is available)."""
+    """Learning Hub audit trail (the same commands as `learninghub audit ...`)."""
     ctx.obj = Env(config_path)
 
 

@@ -17,7 +17,7 @@ def seal(request) -> None:
     """Chain the tenant's pending rows (when the recording transaction could not:
     see :mod:`.sealer`). Idempotent: a second run finds nothing pending. Like every
     sealer it queues a retention run about once a day (the kernel has no periodic
-    scheduler yet; ``python -m learninghub_audit retention`` from cron does the
+    scheduler yet; ``learninghub audit retention`` from cron does the
     same)."""
     result = seal_pending(request.db, request.tenant.id, secret_of(request.registry))
     if result.retention_due:

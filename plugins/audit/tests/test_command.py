@@ -1,6 +1,6 @@
-"""``python -m learninghub_audit verify`` run as an operator would, against a real
-SQLite file: an intact trail passes (exit 0); editing or deleting a row with the
-sqlite3 tool is reported at the first broken seq (exit 1)."""
+"""``learninghub audit verify`` (and ``python -m learninghub_audit verify``) run as an
+operator would, against a real SQLite file: an intact trail passes (exit 0); editing
+or deleting a row with the sqlite3 tool is reported at the first broken seq (exit 1)."""
 
 from __future__ import annotations
 
@@ -68,14 +68,14 @@ def test_verify_command_detects_an_edited_and_a_deleted_row(tmp_path):
     shell = run("learninghub.cli", ini, "shell", "--tenant", "acme", stdin=EVENTS)
     assert shell.returncode == 0, shell.stderr
 
-    ok = run("learninghub_audit", ini, "verify")
+    ok = run("learninghub.cli", ini, "audit", "verify")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("acme: OK: 4 rows (seq 1-4), last hash ")
 
     db = sqlite3.connect(tmp_path / "audit.sqlite")
     with db:
         db.execute("UPDATE audit_events SET resource_id = 'someone-else' WHERE seq = 3")
-    edited = run("learninghub_audit", ini, "verify", "--tenant", "acme")
+    edited = run("learninghub.cli", ini, "audit", "verify", "--tenant", "acme")
     assert edited.returncode == 1
     assert "acme: BROKEN at seq 3: the row was changed after it was sealed" in edited.stdout
     assert "Traceback" not in edited.stderr
