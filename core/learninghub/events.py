@@ -64,6 +64,8 @@ def after_commit(
     except NoTransaction:
         callback()
         return
+    if txn.status in (Status.DOOMED, Status.COMMITFAILED):
+        return  # the transaction will roll back: nothing happened
     if txn.status != Status.ACTIVE:
         callback()  # already committing/committed: we are inside the drain
         return

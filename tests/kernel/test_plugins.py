@@ -261,3 +261,22 @@ def test_committed_events_are_logged_for_audit(fake, db, caplog):
         get(app, "logged", "/alpha/emit?n=8&fail=1")
     logged = [r for r in caplog.records if getattr(r, "event", None) == "alpha.thing.happened"]
     assert [r.resource for r in logged] == ["thing:7"]
+
+
+def test_after_commit_callbacks_of_a_doomed_transaction_never_run():
+    import transaction as txn_module
+
+    from learninghub.events import after_commit
+
+    tm = txn_module.TransactionManager(explicit=True)
+    ran = []
+    tm.begin()
+    tm.doom()
+    after_commit(tm, lambda: ran.append("doomed"))
+    tm.abort()
+    assert ran == []
+    tm.begin()
+    after_commit(tm, lambda: ran.append("committed"))
+    assert ran == []
+    tm.commit()
+    assert ran == ["committed"]

@@ -52,6 +52,12 @@ class RoleBody(BaseModel):
         return self
 
 
+def _role_payload(body: RoleBody) -> dict[str, str]:
+    """The event's payload: the role and its scope, named so that they do not replace
+    the event's own resource (the user)."""
+    return {"role": body.role, "scope_type": body.resource_type, "scope_id": body.resource_id}
+
+
 class RoleGrantOut(BaseModel):
     role: str
     resource_type: str
@@ -284,7 +290,7 @@ def grant_user_role(request, body: RoleBody) -> AdminUserDetail:
             errors=[{"path": ["body", "role"], "message": "unknown role", "type": "role"}],
         )
     if roles.grant(request.db, user, body.role, body.resource_type, body.resource_id):
-        notify.record(request, "accounts.role.granted", user, **body.model_dump())
+        notify.record(request, "accounts.role.granted", user, **_role_payload(body))
     return detail(request, user)
 
 
@@ -303,7 +309,7 @@ def revoke_user_role(request, body: RoleBody) -> AdminUserDetail:
         raise ProblemError(409, "Conflict", "you cannot take your own admin role away")
     if not roles.revoke(request.db, user, body.role, body.resource_type, body.resource_id):
         raise ProblemError(404, "Not found", "the user does not hold this role")
-    notify.record(request, "accounts.role.revoked", user, **body.model_dump())
+    notify.record(request, "accounts.role.revoked", user, **_role_payload(body))
     return detail(request, user)
 
 

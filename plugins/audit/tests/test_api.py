@@ -63,10 +63,13 @@ def test_filters(tenant, admin, client, activity):
     assert actions(c.get(EVENTS, params={"action": "accounts%"})) == []  # no LIKE injection
     by_id = c.get(EVENTS, params={"resource_id": str(activity.id)})
     assert len(by_id.json["items"]) == 3
-    # (the kernel's accounts.role.granted event passes the grant's own, empty,
-    # resource_type, so only the two sign-ins say "user")
+    # role events name the user as their resource (the grant's scope is in the details)
     by_resource = c.get(EVENTS, params={"resource_type": "user", "resource_id": str(activity.id)})
-    assert actions(by_resource) == ["accounts.signin.failed", "accounts.signin.succeeded"]
+    assert actions(by_resource) == [
+        "accounts.role.granted",
+        "accounts.signin.failed",
+        "accounts.signin.succeeded",
+    ]
     assert actions(c.get(EVENTS, params={"resource_type": "tenant"})) == ["tenant.settings_changed"]
     now = utcnow()
     assert (

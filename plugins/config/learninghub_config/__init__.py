@@ -50,6 +50,12 @@ def includeme(config) -> None:
 
 
 @hookimpl
+def learninghub_audit_auditable_events(request) -> list:
+    """Settings and feature-flag changes go to the audit trail (when it is enabled)."""
+    return ["config.settings.*", "config.flag.*"]
+
+
+@hookimpl
 def learninghub_admin_sections(request) -> list[NavItem]:
     items = []
     if request.has_permission(ConfigPermission.SETTINGS_VIEW):

@@ -57,6 +57,17 @@ def learninghub_webhooks_event_types(request) -> list[tuple[str, str]]:
 
 
 @hookimpl
+def learninghub_audit_auditable_events(request) -> list:
+    """Endpoint changes, secret rotations and replays go to the audit trail."""
+    return [
+        {
+            "events": ["webhooks.endpoint.*", "webhooks.delivery.replayed"],
+            "secret_fields": ["secret"],
+        }
+    ]
+
+
+@hookimpl
 def learninghub_domain_event_emitted(request, event) -> None:
     """Write the event's deliveries in the emitting transaction (the outbox)."""
     from .services import record_event
