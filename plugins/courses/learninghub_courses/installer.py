@@ -1,0 +1,51 @@
+"""Per-tenant install, upgrade, uninstall and purge of the courses plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from learninghub.identity import RoleGrant
+from learninghub.plugins import InstallContext, Installer
+
+from .models import Course, CourseCategory
+
+
+class CoursesInstaller(Installer):
+    """A tenant starts with no course and no category. Uninstall keeps the data;
+    purge deletes the tenant's courses, categories and course role grants (the
+    tables are named by the contract without the ``courses_`` prefix, so the
+    default purge would not find them)."""
+
+    upgrade_steps: dict[str, Callable[[InstallContext], None]] = {}
+
+    def install(self, context: InstallContext) -> None:
+        """Nothing to create. Idempotent by construction."""
+
+    def purge(self, context: InstallContext) -> None:
+        super().purge(context)
+        tid = context.tenant.id
+        db = context.db
+        db.execute(
+            sa.delete(RoleGrant)
+            .where(RoleGrant.tenant_id == tid, RoleGrant.resource_type == "course")
+            .execution_options(synchronize_session=False)
+        )
+        # rows of plugins that depend on courses go with them (ON DELETE CASCADE)
+        db.execute(
+            sa.delete(Course)
+            .where(Course.tenant_id == tid)
+            .execution_options(synchronize_session=False)
+        )
+        db.execute(
+            sa.update(CourseCategory)
+            .where(CourseCategory.tenant_id == tid)
+            .values(parent_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.execute(
+            sa.delete(CourseCategory)
+            .where(CourseCategory.tenant_id == tid)
+            .execution_options(synchronize_session=False)
+        )
