@@ -39,6 +39,15 @@ manifest = PluginManifest(
 
 
 def includeme(config) -> None:
+    from pathlib import Path
+
+    from learninghub.web import ContentHashCacheBuster
+
+    # absolute paths, like the kernel's: editable installs hide packages from pkg_resources
+    static = Path(__file__).resolve().parent / "static"
+    max_age = int(config.registry.settings.get("static.max_age", 31536000))
+    config.add_static_view("static/media", str(static), cache_max_age=max_age)
+    config.add_cache_buster(str(static) + "/", ContentHashCacheBuster(static))
     # page routes; the upload routes come first: "uploads" is not an asset id
     config.add_route("media.page.uploads", "/media/uploads")
     config.add_route("media.page.upload", "/media/uploads/{id}")

@@ -26,13 +26,27 @@ class AssetOut(BaseModel):
     duration_s: int | None
     created_at: datetime
     url: str = Field(description="This resource (API)")
-    file_url: str | None = Field(description="Signed, short-lived URL of the bytes (ready only)")
-    thumbnail_url: str | None = Field(description="Signed URL of the thumbnail, when there is one")
-    expires_in: int = Field(description="Seconds the signed URLs stay valid")
+    file_url: str | None = Field(
+        None, description="Signed, short-lived URL of the bytes (ready only; with links=true)"
+    )
+    thumbnail_url: str | None = Field(
+        None, description="Signed URL of the thumbnail, when there is one (with links=true)"
+    )
+    expires_in: int | None = Field(
+        None, description="Seconds the signed URLs stay valid at least (with links=true)"
+    )
+
+
+class AssetQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    links: bool = Field(
+        False, description="Add signed URLs of the bytes and thumbnail, for the caller only"
+    )
 
 
 class AssetListQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
+    links: bool = Field(False, description="Add signed URLs to every item")
     all: bool = Field(False, description="Every asset of the tenant (needs media:asset:manage)")
 
 

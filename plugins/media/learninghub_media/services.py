@@ -30,6 +30,7 @@ from .permissions import MediaPermission
 PLUGIN = "media"
 FILE = "file"
 THUMBNAIL = "thumbnail"
+EXP_ROUNDING = 60
 
 
 def get_asset(db, asset_id) -> MediaAsset | None:
@@ -93,7 +94,9 @@ def check_signature(request, purpose: str, asset_id, exp: str, sig: str) -> bool
 def _signed(request, route: str, purpose: str, asset: MediaAsset, ttl: int | None) -> str:
     if ttl is None:
         ttl = request.plugin_settings(PLUGIN).signed_url_ttl
-    exp = int(time.time()) + int(ttl)
+    # rounded up to the minute: a page reloaded within the minute gets the same URLs
+    # (browsers reuse cached thumbnails), and a link lives ttl to ttl + 59 seconds
+    exp = -(-(int(time.time()) + int(ttl)) // EXP_ROUNDING) * EXP_ROUNDING
     user = request.identity
     sig = signature(request, purpose, asset.id, user.id if user else None, exp)
     return request.route_url(route, id=str(asset.id), _query={"exp": str(exp), "sig": sig})
@@ -101,7 +104,7 @@ def _signed(request, route: str, purpose: str, asset: MediaAsset, ttl: int | Non
 
 def signed_url(request, asset: MediaAsset, ttl: int | None = 300) -> str:
     """A URL of the asset's bytes valid ``ttl`` seconds (None: the tenant's
-    ``signed_url_ttl``) for the request's user only. The caller has decided that the
+    ``signed_url_ttl``; rounded up to the next minute) for the request's user only. The caller has decided that the
     user may see the asset (:func:`can_access`, or its own rule)."""
     return _signed(request, "media.file", FILE, asset, ttl)
 
@@ -173,3 +176,19 @@ def attachments(db, asset_id) -> list[tuple[str, str]]:
             .order_by(MediaAttachment.created_at)
         )
     ]
+
+
+def delete_asset(request, asset: MediaAsset) -> None:
+    """Delete the row now and its files once the transaction commits."""
+    from .ingest import delete_after_commit
+
+    keys = [k for k in (asset.storage_key, asset.thumbnail_key) if k]
+    request.db.delete(asset)
+    request.db.flush()
+    delete_after_commit(request, keys)
+    request.emit(
+        "media.asset.deleted",
+        resource_type="media_asset",
+        resource_id=asset.id,
+        payload={"filename": asset.filename},
+    )

@@ -18,7 +18,18 @@ from learninghub_media.models import MediaAsset
 
 class TestMediaContract(PluginContractTests):
     plugin = "media"
-    probes = [("GET", "/api/v1/media"), ("GET", "/media")]
+    probes = [
+        ("GET", "/api/v1/media"),
+        ("GET", "/media"),
+        ("POST", "/api/v1/media/uploads"),
+    ]
+
+    def create_resource(self, client, tenant, user):
+        r = client(tenant, user).post(
+            "/api/v1/media", upload_files=[("file", "contract.pdf", b"%PDF-1.4\n%%EOF\n")]
+        )
+        assert r.status_int == 201, r.text
+        return r.json["url"]
 
 
 def test_migration_matches_the_models(lh_raw_settings):
