@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from learninghub.hookspecs import hookimpl
 from learninghub.manifest import PluginManifest
+from learninghub.web import NavItem
 
 from . import models, tasks  # noqa: F401  (register the tables and the reindex task)
 from .hookspecs import CoursesSpecs
@@ -35,9 +36,57 @@ manifest = PluginManifest(
 
 
 def includeme(config) -> None:
+    config.add_route("courses.page.catalog", "/courses")
     config.add_route("courses.page.landing", "/courses/{slug}")
+    config.add_route("courses.page.thumbnail", "/courses/{slug}/thumbnail")
+    config.add_route("courses.page.teach", "/teach")
+    config.add_route("courses.page.teach_new", "/teach/new")
+    config.add_route("courses.page.teach_edit", "/teach/{id}")
+    config.add_route("courses.page.teach_action", "/teach/{id}/{action}")
+    config.add_route("courses.page.admin", "/admin/courses")
+    config.add_route("courses.page.admin_action", "/admin/courses/{id}/{action}")
+    config.scan(".api")
+    config.scan(".views")
+    config.scan(".teach")
+    config.scan(".admin")
 
 
 @hookimpl
 def learninghub_addhooks(pluginmanager) -> None:
     pluginmanager.add_hookspecs(CoursesSpecs)
+
+
+@hookimpl
+def learninghub_nav_items(request) -> list[NavItem]:
+    items = [
+        NavItem(
+            order=20,
+            title=request.gettext("Courses"),
+            url=request.route_path("courses.page.catalog"),
+        )
+    ]
+    if request.identity is not None and request.has_permission(CoursePermission.CREATE):
+        items.append(
+            NavItem(
+                order=25,
+                title=request.gettext("Teach"),
+                url=request.route_path("courses.page.teach"),
+            )
+        )
+    return items
+
+
+@hookimpl
+def learninghub_admin_sections(request) -> list[NavItem]:
+    if request.identity is None or not request.has_permission(CoursePermission.REVIEW):
+        return []
+    return [NavItem(order=250, title=request.gettext("Courses"), url="/admin/courses")]
+
+
+@hookimpl
+def learninghub_media_can_access(request, asset):
+    """Course thumbnails are public when the course is published, and visible to the
+    course's staff otherwise; other assets: no opinion."""
+    from .services import thumbnail_access
+
+    return thumbnail_access(request, asset)

@@ -163,3 +163,27 @@ def request_reindex(request, course_id) -> None:
 
 def touch(course: Course) -> None:
     course.updated_at = utcnow()
+
+
+def description_markup(course: Course):
+    """The description for templates: sanitized when stored, cleaned again on the
+    way out so that rows written by other means never inject markup."""
+    import nh3
+    from markupsafe import Markup
+
+    return Markup(nh3.clean(course.description or ""))  # sanitized on this very line
+
+
+def thumbnail_access(request, asset) -> bool | None:
+    """The courses plugin's answer to ``learninghub_media_can_access``: True when
+    ``asset`` is the thumbnail of a published course or of a course the user is
+    staff of; None (no opinion) otherwise."""
+    asset_id = _as_uuid(getattr(asset, "id", None))
+    if asset_id is None:
+        return None
+    courses = list(
+        request.db.scalars(sa.select(Course).where(Course.thumbnail_asset_id == asset_id))
+    )
+    if any(c.status == "published" or is_staff(request, c) for c in courses):
+        return True
+    return None

@@ -1,0 +1,123 @@
+"""Fixtures of the courses tests (the kernel's pytest plugin brings the rest)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from learninghub.db import bind_tenant, system_session, utcnow
+from learninghub.identity import grant_role
+from learninghub.plugins import TenantPlugins
+from learninghub_courses.models import Course, CourseCategory
+
+PLUGIN = "courses"
+
+
+def course_body(**overrides):
+    body = {
+        "title": "Python for beginners",
+        "slug": f"python-{uuid.uuid4().hex[:8]}",
+        "subtitle": "From zero to scripts",
+        "description": "<p>Learn <strong>Python</strong>.</p>",
+        "tags": ["python", "programming"],
+        "level": "beginner",
+        "language": "en",
+        "price_minor": 0,
+        "currency": "EUR",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def plugin_admin(registry, db):
+    """Change the plugin's enablement or settings for a tenant, as an operator would."""
+
+    class Admin:
+        def _run(self, tenant, action):
+            bind_tenant(db, tenant.id)
+            try:
+                action(TenantPlugins(registry, db, tenant.orm))
+            finally:
+                system_session(db)
+                registry["tenancy.resolver"].invalidate()
+
+        def settings(self, tenant, **values):
+            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
+
+        def disable(self, tenant):
+            self._run(tenant, lambda m: m.disable(PLUGIN))
+
+    return Admin()
+
+
+@pytest.fixture
+def make_course(db):
+    """Insert a course directly (set-up for tests that are not about creating);
+    ``instructor`` gets the course role."""
+
+    counter = iter(range(1_000_000))
+
+    def make(tenant, instructor=None, status="published", **fields):
+        now = utcnow()
+        n = next(counter)
+        values = {
+            "title": f"Course {n}",
+            "slug": f"course-{n}-{uuid.uuid4().hex[:6]}",
+            "level": "beginner",
+            "language": "en",
+            "price_minor": 0,
+            "currency": "EUR",
+            "tags": [],
+            "created_at": now - timedelta(minutes=n),
+            "updated_at": now,
+            "published_at": (now - timedelta(minutes=n)) if status == "published" else None,
+        }
+        values.update(fields)
+        course = Course(id=uuid.uuid4(), tenant_id=tenant.id, status=status, **values)
+        db.add(course)
+        db.flush()
+        if instructor is not None:
+            bind_tenant(db, tenant.id)
+            try:
+                grant_role(db, instructor, "instructor", "course", str(course.id))
+            finally:
+                system_session(db)
+        return course
+
+    return make
+
+
+@pytest.fixture
+def make_category(db):
+    def make(tenant, name, slug=None, parent=None, position=0):
+        category = CourseCategory(
+            id=uuid.uuid4(),
+            tenant_id=tenant.id,
+            name=name,
+            slug=slug or name.lower().replace(" ", "-"),
+            parent_id=parent.id if parent else None,
+            position=position,
+        )
+        db.add(category)
+        db.flush()
+        return category
+
+    return make
+
+
+@pytest.fixture
+def admin(tenant, user_factory):
+    return user_factory(tenant, "admin")
+
+
+@pytest.fixture
+def instructor(tenant, user_factory):
+    return user_factory(tenant, "instructor")
+
+
+@pytest.fixture
+def learner(tenant, user_factory):
+    return user_factory(tenant, "learner")
