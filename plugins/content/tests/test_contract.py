@@ -1,0 +1,111 @@
+"""The plugin contract every Learning Hub plugin passes, plus the plugin's own checks of
+its migration and installer."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from learninghub.db import bind_tenant, metadata, system_session, utcnow
+from learninghub.plugins import TenantPlugins
+from learninghub.testing.plugin_contract import PluginContractTests
+from learninghub_content.models import CourseSection, Lesson, LessonVersion
+
+TABLES = ("course_sections", "lessons", "lesson_versions")
+
+
+class TestContentContract(PluginContractTests):
+    plugin = "content"
+    # with the plugin, the empty bodies fail validation (422) before any course is
+    # looked up; pages of real courses are checked in test_pages.py
+    probes = [
+        ("POST", f"/api/v1/courses/{uuid.UUID(int=1)}/sections"),
+        ("POST", f"/api/v1/courses/{uuid.UUID(int=1)}/lessons"),
+        ("PUT", f"/api/v1/courses/{uuid.UUID(int=1)}/curriculum"),
+    ]
+
+    def create_resource(self, client, tenant, user):
+        from learninghub_courses.models import Course
+
+        c = client(tenant, user)
+        db_course = Course(
+            id=uuid.uuid4(),
+            slug=f"c-{uuid.uuid4().hex[:6]}",
+            title="Contract",
+            status="published",
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        self._insert(tenant, db_course)
+        base = f"/api/v1/courses/{db_course.id}"
+        section = c.post_json(base + "/sections", {"title": "One"})
+        assert section.status_int == 201, section.text
+        lesson = c.post_json(
+            base + "/lessons",
+            {"section_id": section.json["id"], "title": "Hello", "body": "<p>x</p>"},
+        )
+        assert lesson.status_int == 201, lesson.text
+        return lesson.json["url"]
+
+    def _insert(self, tenant, row):
+        session = self._db
+        bind_tenant(session, tenant.id)
+        try:
+            session.add(row)
+            session.flush()
+        finally:
+            system_session(session)
+
+    @pytest.fixture(autouse=True)
+    def _keep_db(self, db):
+        self._db = db  # create_resource inserts the course row (set-up only)
+
+
+def test_migration_matches_the_models(lh_raw_settings):
+    from learninghub.config import collect_settings
+    from learninghub.db import make_engine
+    from learninghub.migrate import upgrade
+    from learninghub.testing.plugin import create_database, drop_database
+
+    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = create_database(base, "lhcnt") if base else f"sqlite:///{tmp}/c.sqlite"
+        try:
+            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
+            engine = make_engine(settings)
+            upgrade(settings, engine=engine)
+            with engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                diff = [
+                    d
+                    for d in compare_metadata(context, metadata)
+                    if any(f"'{t}'" in repr(d) or f"<{t}>" in repr(d) for t in TABLES)
+                ]
+            engine.dispose()
+        finally:
+            if base:
+                drop_database(url)
+    assert diff == []
+
+
+def test_purge_deletes_only_this_tenants_rows(
+    registry, db, tenant, other_tenant, world, build, user_factory, make_course
+):
+    build(tenant, world.instructor, world.course, [("A", [{"title": "L1"}])])
+    other_instructor = user_factory(other_tenant, "instructor")
+    other_course = make_course(other_tenant, other_instructor)
+    kept = build(other_tenant, other_instructor, other_course, [("B", [{"title": "L2"}])])
+    bind_tenant(db, tenant.id)
+    try:
+        TenantPlugins(registry, db, tenant.orm).purge("content")
+    finally:
+        system_session(db)
+    assert [str(i) for i in db.scalars(sa.select(Lesson.id))] == [kept["lessons"][0]["id"]]
+    assert len(db.scalars(sa.select(CourseSection.id)).all()) == 1
+    assert len(db.scalars(sa.select(LessonVersion.id)).all()) == 1

@@ -1,0 +1,393 @@
+"""Pages: the lesson player, the curriculum editor, the lesson form, the syllabus
+widget and the hooks for search and media — plus disabling for one tenant."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from learninghub.hookspecs import hookimpl
+
+
+def player_url(course, lesson, preview=False):
+    return f"/courses/{course.slug}/learn/{lesson['slug']}" + ("?preview=1" if preview else "")
+
+
+def editor_url(course):
+    return f"/teach/courses/{course.id}/curriculum"
+
+
+def tree(tenant, world, build):
+    return build(
+        tenant,
+        world.instructor,
+        world.course,
+        [
+            ("Getting started", [{"title": "Welcome", "is_free_preview": True, "publish": True}]),
+            (
+                "Core",
+                [
+                    {"title": "Numbers", "body": "<p>Numbers body</p>", "publish": True},
+                    {"title": "Unfinished"},
+                ],
+            ),
+        ],
+    )
+
+
+# ----------------------------------------------------------------- player
+
+
+def test_free_preview_is_open_to_anonymous_visitors(tenant, world, build, page_browser):
+    made = tree(tenant, world, build)
+    r = page_browser(tenant).get(player_url(world.course, made["lessons"][0]))
+    assert r.status_int == 200, r.text
+    assert '<h1 id="lesson-title">Welcome</h1>' in r.text
+    assert 'aria-current="page">Welcome</a>' in r.text
+    assert "Numbers" in r.text and "Unfinished" not in r.text  # drafts never listed
+    assert 'rel="next"' not in r.text  # the next lesson is locked: no link
+    assert "Next: Numbers" in r.text
+
+
+def test_locked_lessons(tenant, world, build, page_browser):
+    made = tree(tenant, world, build)
+    locked = player_url(world.course, made["lessons"][1])
+    anonymous = page_browser(tenant).get(locked)
+    assert anonymous.status_int in (303, 403) and "Numbers body" not in anonymous.text
+    learner = page_browser(tenant, world.learner).get(locked)
+    assert learner.status_int == 403
+    assert "for enrolled learners" in learner.text and "Numbers body" not in learner.text
+    assert (
+        page_browser(tenant, world.learner)
+        .get(player_url(world.course, made["lessons"][2]))
+        .status_int
+        == 404
+    )  # a draft
+
+
+def test_enrolled_learner_plays_with_actions_and_marks(
+    tenant, world, build, page_browser, registry
+):
+    from markupsafe import Markup
+
+    made = tree(tenant, world, build)
+    first_id = uuid.UUID(made["lessons"][0]["id"])
+
+    class Enrollment:
+        @hookimpl
+        def learninghub_content_has_access(self, request, course):
+            return True
+
+        @hookimpl
+        def learninghub_content_completed_lessons(self, request, course):
+            return {first_id}
+
+        @hookimpl
+        def learninghub_content_lesson_actions(self, request, course, lesson):
+            return [Markup('<button type="button" id="mark">Mark complete</button>')]
+
+    pm = registry["plugins"].pm
+    pm.register(Enrollment(), name="test-enrollment")
+    try:
+        r = page_browser(tenant, world.learner).get(player_url(world.course, made["lessons"][1]))
+    finally:
+        pm.unregister(name="test-enrollment")
+    assert r.status_int == 200, r.text
+    assert "<p>Numbers body</p>" in r.text
+    assert '<button type="button" id="mark">Mark complete</button>' in r.text
+    assert "(completed)" in r.text
+    assert re.search(r'<a href="[^"]+/learn/welcome" rel="prev">Previous: Welcome</a>', r.text)
+
+
+def test_preview_shows_drafts_to_staff_only(tenant, world, build, page_browser, client):
+    made = tree(tenant, world, build)
+    lesson = made["lessons"][1]
+    client(tenant, world.instructor).patch_json(lesson["url"], {"body": "<p>New draft</p>"})
+    staff = page_browser(tenant, world.instructor)
+    live = staff.get(player_url(world.course, lesson))
+    assert "Numbers body" in live.text and "New draft" not in live.text
+    preview = staff.get(player_url(world.course, lesson, preview=True))
+    assert "New draft" in preview.text and "Unfinished" in preview.text
+    assert "Preview: you are seeing the newest draft" in preview.text
+    learner = page_browser(tenant, world.learner).get(
+        player_url(world.course, made["lessons"][0], preview=True)
+    )
+    assert "Preview:" not in learner.text and "Unfinished" not in learner.text
+
+
+def test_player_renders_each_type(tenant, world, client, build, make_asset, page_browser):
+    made = build(tenant, world.instructor, world.course, [("S", [])])
+    section = made["sections"][0]["id"]
+    c = client(tenant, world.instructor)
+    video = make_asset(tenant, world.instructor, "video/mp4")
+    audio = make_asset(tenant, world.instructor, "audio/mpeg")
+    doc = make_asset(tenant, world.instructor, "application/pdf")
+    specs = [
+        {"type": "video", "media_asset_id": str(video.id)},
+        {"type": "audio", "media_asset_id": str(audio.id)},
+        {"type": "file", "media_asset_id": str(doc.id)},
+        {"type": "embed", "embed_url": "https://youtu.be/dQw4w9WgXcQ"},
+    ]
+    pages = {}
+    for spec in specs:
+        r = c.post_json(
+            world.base + "/lessons",
+            {"section_id": section, "title": spec["type"], "publish": True, **spec},
+        )
+        assert r.status_int == 201, r.text
+        pages[spec["type"]] = (
+            page_browser(tenant, world.instructor).get(player_url(world.course, r.json)).text
+        )
+    assert re.search(rf'<video [^>]*src="[^"]*{video.id}[^"]*sig=', pages["video"])
+    assert re.search(rf'<audio [^>]*src="[^"]*{audio.id}[^"]*sig=', pages["audio"])
+    assert re.search(rf'<a class="lh-button" href="[^"]*{doc.id}[^"]*" download>', pages["file"])
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in pages["embed"]
+
+
+def test_player_runs_a_fixed_number_of_statements(
+    tenant, world, build, page_browser, registry, db, make_course
+):
+    from learninghub_content.models import CourseSection, Lesson, LessonVersion
+
+    def make_course_with(n):
+        course = make_course(tenant, world.instructor)
+        from learninghub.db import bind_tenant, system_session
+
+        bind_tenant(db, tenant.id)
+        try:
+            section = CourseSection(course_id=course.id, title="S", position=0)
+            db.add(section)
+            db.flush()
+            first = None
+            for i in range(n):
+                lesson = Lesson(
+                    course_id=course.id,
+                    section_id=section.id,
+                    title=f"L{i}",
+                    slug=f"l{i}",
+                    position=i,
+                    status="published",
+                    is_free_preview=(i == 0),
+                )
+                db.add(lesson)
+                db.flush()
+                version = LessonVersion(lesson_id=lesson.id, body="<p>x</p>")
+                db.add(version)
+                db.flush()
+                lesson.published_version_id = version.id
+                first = first or lesson
+            db.flush()
+        finally:
+            system_session(db)
+        return course
+
+    def count(course, user):
+        browser = page_browser(tenant, user)
+        browser.get(f"/courses/{course.slug}/learn/l1")  # warm caches
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = db.get_bind().engine
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            r = browser.get(f"/courses/{course.slug}/learn/l1")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        assert r.status_int in (200, 403), r.text
+        return len(statements)
+
+    small, large = make_course_with(5), make_course_with(50)
+    for user in (world.learner, world.instructor):
+        assert count(small, user) == count(large, user)
+    assert 3 <= count(large, world.learner) <= 20, count(large, world.learner)
+    assert 3 <= count(large, world.instructor) <= 20, count(large, world.instructor)
+
+
+# ----------------------------------------------------------------- editor
+
+
+def test_editor_page_access(tenant, other_tenant, world, page_browser, user_factory):
+    url = editor_url(world.course)
+    assert page_browser(tenant, world.instructor).get(url).status_int == 200
+    assert page_browser(tenant, world.admin).get(url).status_int == 200
+    assert page_browser(tenant, world.learner).get(url).status_int == 403
+    anonymous = page_browser(tenant).get(url)
+    assert anonymous.status_int in (303, 403)
+    foreign = page_browser(other_tenant, user_factory(other_tenant, "admin"))
+    assert foreign.get(url).status_int == 404
+    assert (
+        page_browser(tenant, world.instructor).get("/teach/courses/nope/curriculum").status_int
+        == 404
+    )
+
+
+def test_editor_builds_a_curriculum(tenant, world, page_browser, client):
+    b = page_browser(tenant, world.instructor)
+    url = editor_url(world.course)
+    assert b.post(url, {"action": "add_section", "title": "First"}).status_int == 303
+    assert b.post(url, {"action": "add_section", "title": "Second"}).status_int == 303
+    sections = client(tenant, world.instructor).get(world.base + "/sections").json
+    first, second = (s["id"] for s in sections)
+    for title in ("One", "Two"):
+        r = b.post(
+            url, {"action": "add_lesson", "section_id": first, "title": title, "type": "text"}
+        )
+        assert r.status_int == 303
+    lessons = client(tenant, world.instructor).get(world.base + "/lessons").json
+    one, two = (lesson["id"] for lesson in lessons)
+    b.post(url, {"action": "move_down", "kind": "lesson", "item_id": one})
+    b.post(url, {"action": "move_up", "kind": "section", "item_id": second})
+    b.post(url, {"action": "publish", "lesson_id": two})
+    page = b.get(url)
+    assert page.text.index("Second") < page.text.index("First")
+    assert page.text.index(">Two</a>") < page.text.index(">One</a>")
+    tree_ = client(tenant, world.learner).get(world.base + "/curriculum").json
+    assert [[lesson["title"] for lesson in s["lessons"]] for s in tree_["sections"]] == [
+        [],
+        ["Two"],
+    ]
+    bad = b.post(url, {"action": "add_section", "title": ""})
+    assert bad.status_int == 400 and 'role="alert"' in bad.text
+    assert b.post(url, {"action": "add_section", "title": "x"}, csrf=False).status_int in (400, 403)
+    assert (
+        page_browser(tenant, world.learner)
+        .post(url, {"action": "add_section", "title": "x"})
+        .status_int
+        == 403
+    )
+
+
+def test_lesson_form_saves_a_new_draft_and_publishes(tenant, world, build, page_browser, client):
+    made = tree(tenant, world, build)
+    lesson = made["lessons"][1]
+    url = f"/teach/courses/{world.course.id}/lessons/{lesson['id']}"
+    b = page_browser(tenant, world.instructor)
+    page = b.get(url)
+    assert page.status_int == 200 and "Numbers body" in page.text
+    fields = {
+        "title": "Numbers",
+        "slug": "numbers",
+        "type": "text",
+        "format": "markdown",
+        "body": "## Counting\n\n<script>x()</script>",
+        "duration_s": "90",
+    }
+    assert b.submit(page, url, fields).status_int == 303
+    api = client(tenant, world.instructor).get(lesson["url"]).json
+    assert api["draft"]["number"] == 2 and api["published"]["number"] == 1
+    assert "<h2>Counting</h2>" in api["draft"]["body"] and "<script" not in api["draft"]["body"]
+    bad = b.submit(
+        b.get(url), url, {**fields, "type": "embed", "embed_url": "https://evil.example/"}
+    )
+    assert bad.status_int == 400 and 'aria-invalid="true"' in bad.text
+    assert b.submit(b.get(url), url, {**fields, "publish": "1"}).status_int == 303
+    assert client(tenant, world.instructor).get(lesson["url"]).json["published"]["number"] == 3
+    assert page_browser(tenant, world.learner).get(url).status_int == 403
+
+
+# ----------------------------------------------------------------- hooks
+
+
+@pytest.fixture
+def hook_request(registry, db):
+    """``hook_request(tenant, user=None)``: a tenant-bound request on the test
+    session, to call hook implementations directly."""
+    from learninghub.db import bind_tenant, system_session
+    from learninghub.tasks import make_tenant_request
+
+    def make(tenant, user=None):
+        info = registry["tenancy.resolver"].by_id(tenant.id)
+        request = make_tenant_request(registry, info, None)
+        request.__dict__["db"] = db
+        request.__dict__["_lh_identity"] = user
+        bind_tenant(db, tenant.id)
+        return request
+
+    yield make
+    system_session(db)
+
+
+def test_syllabus_widget_and_search_text(tenant, world, build, hook_request):
+    from learninghub_content import (
+        learninghub_courses_landing_sections,
+        learninghub_courses_search_text,
+    )
+
+    tree(tenant, world, build)
+    request = hook_request(tenant)
+    widgets = learninghub_courses_landing_sections(request=request, course=world.course)
+    ctx = widgets[0].context
+    assert widgets[0].template == "content/syllabus.jinja2"
+    assert [s["title"] for s in ctx["sections"]] == ["Getting started", "Core"]
+    welcome = ctx["sections"][0]["lessons"][0]
+    assert welcome["free"] and welcome["url"].endswith("/learn/welcome")
+    assert ctx["sections"][1]["lessons"][0]["url"] is None  # locked for a visitor
+    text = learninghub_courses_search_text(request=request, course=world.course)
+    assert "Numbers" in text and "Numbers body" in text and "Unfinished" not in text
+
+
+def test_media_access_follows_lesson_access(tenant, world, client, build, make_asset, hook_request):
+    from learninghub_content import learninghub_media_can_access
+
+    made = build(tenant, world.instructor, world.course, [("S", [])])
+    video = make_asset(tenant, world.instructor, "video/mp4")
+    unused = make_asset(tenant, world.instructor, "video/mp4")
+    r = client(tenant, world.instructor).post_json(
+        world.base + "/lessons",
+        {
+            "section_id": made["sections"][0]["id"],
+            "title": "V",
+            "type": "video",
+            "media_asset_id": str(video.id),
+            "is_free_preview": True,
+        },
+    )
+
+    def answer(asset, user=None):
+        return learninghub_media_can_access(request=hook_request(tenant, user), asset=asset)
+
+    assert answer(video) is None  # a draft: nobody but staff
+    assert answer(video, world.instructor) is True
+    client(tenant, world.instructor).post_json(r.json["url"] + "/publish", {})
+    assert answer(video) is True  # a published free preview
+    assert answer(unused) is None
+
+
+# ----------------------------------------------------------------- enablement
+
+
+def test_disabled_for_one_tenant_while_another_keeps_it(
+    tenant,
+    other_tenant,
+    world,
+    build,
+    page_browser,
+    client,
+    plugin_admin,
+    make_course,
+    user_factory,
+):
+    made = tree(tenant, world, build)
+    other_instructor = user_factory(other_tenant, "instructor")
+    other_course = make_course(other_tenant, other_instructor)
+    other = build(
+        other_tenant,
+        other_instructor,
+        other_course,
+        [("S", [{"title": "Kept", "publish": True, "is_free_preview": True}])],
+    )
+    plugin_admin.disable(tenant)
+    b = page_browser(tenant, world.admin)
+    assert b.get(player_url(world.course, made["lessons"][0])).status_int == 404
+    assert b.get(editor_url(world.course)).status_int == 404
+    api = client(tenant, world.admin)
+    assert api.get(world.base + "/sections").status_int == 404
+    assert api.post_json(world.base + "/sections", {"title": "x"}).status_int == 404
+    assert not [p for p in api.get("/api/v1/openapi.json").json["paths"] if "/lessons" in p]
+    kept = page_browser(other_tenant).get(player_url(other_course, other["lessons"][0]))
+    assert kept.status_int == 200 and "Kept" in kept.text
