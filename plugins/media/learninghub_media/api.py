@@ -136,7 +136,7 @@ def upload_response(request, asset: MediaAsset, status: int = 201) -> Response:
             title,
             f"the file was not accepted: {asset.status_reason}",
             type="https://learninghub.dev/problems/upload-" + asset.status,
-            extra={"asset_id": str(asset.id), "status": asset.status},
+            extra={"asset_id": str(asset.id), "asset_status": asset.status},
         )
     out = to_out(request, asset, links=True)
     response = Response(

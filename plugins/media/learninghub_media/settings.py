@@ -8,9 +8,9 @@ point the server at a socket of its choosing.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .sniff import DEFAULT_ALLOWED
+from .sniff import DEFAULT_ALLOWED, KNOWN_TYPES
 
 MiB = 1024 * 1024
 
@@ -49,3 +49,13 @@ class MediaSettings(BaseModel):
         description="Seconds to wait for the ClamAV daemon.",
         json_schema_extra={"instance_only": True},
     )
+
+    @field_validator("allowed_types")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - KNOWN_TYPES)
+        if unknown:
+            raise ValueError(
+                f"unknown content types {unknown}; the sniffer names: {sorted(KNOWN_TYPES)}"
+            )
+        return value

@@ -1,0 +1,118 @@
+"""The /media page: my uploads, the plain form (no JavaScript) and tus for the JS uploader."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_instructor_sees_the_page_with_both_uploaders(tenant, user_factory, page_browser):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    r = b.get("/media")
+    assert r.status_int == 200 and r.content_type == "text/html"
+    assert 'enctype="multipart/form-data"' in r.text and 'name="file"' in r.text
+    assert 'data-tus-endpoint="/media/uploads"' in r.text
+    assert '<div id="media-progress" hidden>' in r.text  # shown by the script only
+    assert re.search(r'<script src="[^"]*/static/media/uploader\.js[^"]*" defer>', r.text)
+    assert "You have not uploaded anything yet." in r.text
+    assert '<a href="/media"' in r.text  # navigation entry
+
+
+def test_page_is_for_uploaders(
+    tenant, other_tenant, user_factory, page_browser, session_cookie, client
+):
+    anonymous = page_browser(tenant).get("/media")
+    assert anonymous.status_int in (302, 303) and "/login" in anonymous.headers["Location"]
+    assert page_browser(tenant, user_factory(tenant, "learner")).get("/media").status_int == 403
+    # a session of another tenant is not one here
+    replayed = client(tenant)
+    replayed.headers["Cookie"] = session_cookie(other_tenant, user_factory(other_tenant, "admin"))
+    assert replayed.get("/media").status_int in (302, 303)
+
+
+def test_script_is_served(tenant, user_factory, page_browser):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    src = re.search(r'<script src="([^"]+)"', b.get("/media").text).group(1)
+    js = b.get(src.replace("http://" + tenant.host, ""))
+    assert js.status_int == 200 and b"Tus-Resumable" in js.body
+
+
+def test_plain_form_upload_without_javascript(tenant, user_factory, page_browser, samples):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    r = b.post("/media", {}, upload_files=[("file", "chart.png", samples.png())])
+    assert r.status_int == 303 and r.headers["Location"].endswith("/media?uploaded=1")
+    page = b.get("/media?uploaded=1")
+    assert "Your file was uploaded." in page.text
+    assert "<bdi>chart.png</bdi>" in page.text and "image/png" in page.text
+    assert re.search(r'<img src="[^"]+/thumbnail\?exp=', page.text)
+
+
+def test_plain_form_refusals_are_explained(
+    tenant, user_factory, page_browser, samples, stored, media_settings
+):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    r = b.post("/media", {}, upload_files=[("file", "cat.png", samples.html)])
+    assert r.status_int == 415 and 'role="alert"' in r.text
+    assert "This type of file is not accepted here" in r.text
+    r = b.post("/media", {}, upload_files=[("file", "../x.png", samples.png())])
+    assert r.status_int == 400 and "must not contain a path" in r.text
+    media_settings(tenant, quota_bytes=10)
+    r = b.post("/media", {}, upload_files=[("file", "x.png", samples.png())])
+    assert r.status_int == 422 and "storage quota" in r.text
+    assert stored(tenant) == []
+
+
+def test_plain_form_needs_csrf_and_permission(tenant, user_factory, page_browser, samples, stored):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    r = b.post("/media", {}, csrf=False, upload_files=[("file", "a.png", samples.png())])
+    assert r.status_int == 400
+    learner = page_browser(tenant, user_factory(tenant, "learner"))
+    token = CSRF_RE.search(learner.get("/dashboard").text).group(1)  # the footer's language form
+    r = learner._call(
+        "post",
+        "/media",
+        params={"csrf_token": token},
+        upload_files=[("file", "a.png", samples.png())],
+    )
+    assert r.status_int == 403 and stored(tenant) == []
+
+
+def test_page_tus_with_session_and_csrf_header(tenant, user_factory, page_browser, samples):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    page = b.get("/media")
+    token = CSRF_RE.search(page.text).group(1)
+    data = samples.png()
+    meta = "filename " + base64.b64encode("Diagrama ñ.png".encode()).decode()
+    tus = {"Tus-Resumable": "1.0.0"}
+    headers = {**tus, "Upload-Length": str(len(data)), "Upload-Metadata": meta}
+    assert b._call("post", "/media/uploads", params="", headers=headers).status_int == 400  # CSRF
+    created = b._call(
+        "post", "/media/uploads", params="", headers={**headers, "X-CSRF-Token": token}
+    )
+    assert created.status_int == 201, created.text
+    location = created.headers["Location"]
+    assert "/media/uploads/" in location and "/api/" not in location
+    location = re.sub(r"^https?://[^/]+", "", location)
+    r = b._call(
+        "patch",
+        location,
+        params=data,
+        content_type="application/offset+octet-stream",
+        headers={**tus, "Upload-Offset": "0", "X-CSRF-Token": token},
+    )
+    assert r.status_int == 204 and r.headers["Media-Asset-Id"]
+    assert b._call("head", location, headers=tus).headers["Upload-Offset"] == str(len(data))
+    assert "<bdi>Diagrama ñ.png</bdi>" in b.get("/media").text
+
+
+def test_page_tus_is_for_uploaders(tenant, user_factory, page_browser):
+    b = page_browser(tenant, user_factory(tenant, "learner"))
+    token = CSRF_RE.search(b.get("/dashboard").text).group(1)
+    headers = {"Tus-Resumable": "1.0.0", "Upload-Length": "10", "X-CSRF-Token": token}
+    r = b._call("post", "/media/uploads", params="", headers=headers)
+    assert r.status_int == 403
+    anonymous = page_browser(tenant)
+    r = anonymous._call("head", "/media/uploads/" + "0" * 8, headers={"Tus-Resumable": "1.0.0"})
+    assert r.status_int == 403
