@@ -9,6 +9,7 @@ a tenant without the plugin gets a 404 first (the kernel's view deriver).
 from __future__ import annotations
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -44,7 +45,8 @@ def refusal_message(request, exc: ProblemError) -> str:
         key: int | str = "quota"
     else:
         key = exc.status if exc.status in REFUSALS else 422
-    return request.gettext(REFUSALS[key], limit=f"{settings.max_upload_bytes:,}")
+    limit = format_decimal(settings.max_upload_bytes, locale=request.locale)
+    return request.gettext(REFUSALS[key], limit=limit)
 
 
 def page_values(request, **extra) -> dict:
