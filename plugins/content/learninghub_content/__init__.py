@@ -81,12 +81,17 @@ def learninghub_courses_landing_sections(request, course) -> list[Widget]:
         for n in nodes
         if n.lessons
     ]
+    first_open = next(
+        (lesson["url"] for s in sections for lesson in s["lessons"] if lesson["url"]), None
+    )
     return [
         Widget(
             order=20,
             title=request.gettext("Course content"),
             template="content/syllabus.jinja2",
             context={
+                "start_url": first_open if open_all else None,
+                "preview_url": first_open if not open_all else None,
                 "sections": sections,
                 "lesson_count": sum(len(s["lessons"]) for s in sections),
                 "duration_s": sum(s["duration_s"] for s in sections),

@@ -245,6 +245,12 @@ def get_lesson(request, course, raw_id: Any) -> Lesson:
     return lesson
 
 
+def reindex(request, course_id: uuid.UUID) -> None:
+    """The course's search document includes published lesson text: ask courses to
+    rebuild it after commit (nothing when the transaction rolls back)."""
+    courses.request_reindex(request, course_id)
+
+
 # ----------------------------------------------------------------- sections
 
 
@@ -272,7 +278,13 @@ def rename_section(request, section: CourseSection, title: str) -> None:
 
 def delete_section(request, section: CourseSection) -> None:
     """Delete the section with its lessons and their versions."""
+    course_id = section.course_id
     lesson_ids = sa.select(Lesson.id).where(Lesson.section_id == section.id)
+    published = request.db.scalar(
+        sa.select(sa.func.count())
+        .select_from(Lesson)
+        .where(Lesson.section_id == section.id, Lesson.status == "published")
+    )
     request.db.execute(
         sa.delete(LessonVersion).where(LessonVersion.lesson_id.in_(lesson_ids)),
         execution_options={"synchronize_session": False},
@@ -284,6 +296,8 @@ def delete_section(request, section: CourseSection) -> None:
     request.db.delete(section)
     request.db.flush()
     request.db.expire_all()
+    if published:
+        reindex(request, course_id)
 
 
 # ----------------------------------------------------------------- lessons
@@ -454,6 +468,8 @@ def update_lesson(request, course, lesson: Lesson, changes: dict[str, Any]) -> L
             raise invalid(["section_id"], "no such section in this course", "not_found")
         lesson.section_id = section.id
         lesson.position = _next_position(request.db, Lesson, Lesson.section_id == section.id)
+    if lesson.is_published and changes.get("title", lesson.title) != lesson.title:
+        reindex(request, course.id)
     for key in ("title", "is_free_preview", "duration_s"):
         if key in changes:
             setattr(lesson, key, changes[key])
@@ -491,6 +507,7 @@ def publish_lesson(request, course, lesson: Lesson) -> LessonVersion:
         resource_id=lesson.id,
         payload={"course_id": str(course.id), "version": version.number, "title": lesson.title},
     )
+    reindex(request, course.id)
     return version
 
 
@@ -502,9 +519,12 @@ def unpublish_lesson(request, lesson: Lesson) -> None:
     lesson.published_version_id = None
     lesson.updated_at = utcnow()
     request.db.flush()
+    reindex(request, lesson.course_id)
 
 
 def delete_lesson(request, lesson: Lesson) -> None:
+    if lesson.is_published:
+        reindex(request, lesson.course_id)
     request.db.execute(
         sa.delete(LessonVersion).where(LessonVersion.lesson_id == lesson.id),
         execution_options={"synchronize_session": False},
