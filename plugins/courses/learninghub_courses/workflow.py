@@ -96,17 +96,36 @@ def _check_slug_free(request, slug: str, course: Course | None = None) -> None:
         raise conflict("this slug is taken by another course", "slug")
 
 
-def _check_thumbnail(request, asset_id: uuid.UUID | None) -> None:
-    """With the media plugin enabled, the asset must exist in the tenant; without it
-    the id is kept as given (no foreign key: media may come later)."""
-    if asset_id is None or not request.tenant.is_enabled("media"):
-        return
+def _media(request):
+    """The media plugin's services module when it is installed and enabled for the
+    tenant, else None (imported lazily: courses does not require media)."""
+    if not request.tenant.is_enabled("media"):
+        return None
     try:
-        from learninghub_media.services import get_asset
+        from learninghub_media import services as media
     except ImportError:
+        return None
+    return media
+
+
+def _attach_thumbnail(request, course: Course, old_id, new_id) -> None:
+    """Record the course's use of its thumbnail with the media plugin (which refuses
+    assets that are missing, not ready or not the user's to use). Without media the
+    id is kept as given: there is no foreign key, media may come later."""
+    if old_id == new_id:
         return
-    if get_asset(request.db, asset_id) is None:
-        raise invalid("thumbnail_asset_id", "no such media asset")
+    media = _media(request)
+    if media is None:
+        return
+    if old_id is not None:
+        media.detach(request, old_id, "course", course.id)
+    if new_id is not None:
+        try:
+            media.attach(request, new_id, "course", course.id)
+        except ProblemError:
+            raise invalid(
+                "thumbnail_asset_id", "no such ready media asset that you may use"
+            ) from None
 
 
 def _changed(request, course: Course, verb: str, **payload: Any) -> None:
@@ -126,9 +145,11 @@ def create_course(request, data: dict[str, Any]) -> Course:
     data = dict(data)
     data["language"] = _check_language(request, data.get("language", "en"))
     _check_category(request, data.get("category_id"))
-    _check_thumbnail(request, data.get("thumbnail_asset_id"))
     _check_slug_free(request, data["slug"])
     data["description"] = sanitize(data.get("description", ""))
+    # set after the media plugin accepted it: until then the course must not vouch
+    # for the asset (courses answers learninghub_media_can_access for thumbnails)
+    thumbnail = data.pop("thumbnail_asset_id", None)
     now = utcnow()
     course = Course(
         id=uuid.uuid4(),
@@ -142,6 +163,9 @@ def create_course(request, data: dict[str, Any]) -> Course:
     request.db.flush()
     grant_role(request.db, request.identity, "instructor", "course", str(course.id))
     services.forget_course_roles(request)
+    _attach_thumbnail(request, course, None, thumbnail)
+    course.thumbnail_asset_id = thumbnail
+    request.db.flush()
     _changed(request, course, "created")
     return course
 
@@ -154,7 +178,7 @@ def update_course(request, course: Course, changes: dict[str, Any]) -> Course:
     if "category_id" in changes:
         _check_category(request, changes["category_id"])
     if "thumbnail_asset_id" in changes:
-        _check_thumbnail(request, changes["thumbnail_asset_id"])
+        _attach_thumbnail(request, course, course.thumbnail_asset_id, changes["thumbnail_asset_id"])
     if "slug" in changes and changes["slug"] != course.slug:
         _check_slug_free(request, changes["slug"], course)
     if "description" in changes:
