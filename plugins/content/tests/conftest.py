@@ -111,6 +111,18 @@ def build(client):
     return make
 
 
+def _requirements(registry, name: str) -> set[str]:
+    """Every plugin ``name`` needs, directly or not."""
+    found: set[str] = set()
+    todo = list(registry["plugins"].get(name).manifest.requires)
+    while todo:
+        dep = todo.pop()
+        if dep not in found:
+            found.add(dep)
+            todo.extend(registry["plugins"].get(dep).manifest.requires)
+    return found
+
+
 @pytest.fixture
 def plugin_admin(registry, db):
     """Change the plugin's enablement or settings for a tenant, as an operator would."""
@@ -128,6 +140,14 @@ def plugin_admin(registry, db):
             self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
 
         def disable(self, tenant):
-            self._run(tenant, lambda m: m.disable(PLUGIN))
+            """Disable content, and first the plugins that need it (enrollment...)."""
+
+            def action(manager):
+                order = list(registry["plugins"].order)
+                for name in reversed(order[order.index(PLUGIN) :]):
+                    if PLUGIN in _requirements(registry, name) or name == PLUGIN:
+                        manager.disable(name)
+
+            self._run(tenant, action)
 
     return Admin()

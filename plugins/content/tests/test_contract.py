@@ -95,9 +95,13 @@ def test_migration_matches_the_models(lh_raw_settings):
 
 
 def test_purge_deletes_only_this_tenants_rows(
-    registry, db, tenant, other_tenant, world, build, user_factory, make_course
+    registry, db, tenant_factory, build, user_factory, make_course
 ):
-    build(tenant, world.instructor, world.course, [("A", [{"title": "L1"}])])
+    # tenants without the plugins that need content (purge is refused while enabled)
+    tenant = tenant_factory(plugins=["courses", "media", "content"])
+    other_tenant = tenant_factory(plugins=["courses", "media", "content"])
+    instructor = user_factory(tenant, "instructor")
+    build(tenant, instructor, make_course(tenant, instructor), [("A", [{"title": "L1"}])])
     other_instructor = user_factory(other_tenant, "instructor")
     other_course = make_course(other_tenant, other_instructor)
     kept = build(other_tenant, other_instructor, other_course, [("B", [{"title": "L2"}])])
