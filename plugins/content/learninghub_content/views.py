@@ -91,10 +91,13 @@ def player(request):
     completed = set()
     actions: list[Markup] = []
     if allowed and not preview:
-        completed = (
-            request.hooks.learninghub_content_completed_lessons(request=request, course=course)
-            or set()
-        )
+        completed = {
+            str(lesson_id)
+            for lesson_id in request.hooks.learninghub_content_completed_lessons(
+                request=request, course=course
+            )
+            or ()
+        }
         for result in request.hooks.learninghub_content_lesson_actions(
             request=request, course=course, lesson=lesson
         ):
@@ -113,7 +116,7 @@ def player(request):
                     "title": item.title,
                     "url": link(item),
                     "current": item.id == lesson.id,
-                    "completed": item.id in completed,
+                    "completed": str(item.id) in completed,
                     "free": item.is_free_preview,
                     "draft": not item.is_published,
                     "duration_s": item.duration_s,

@@ -431,3 +431,55 @@ def test_start_redirects_to_the_first_open_lesson(tenant, world, build, page_bro
     r = page_browser(tenant).get(f"/courses/{world.course.slug}/learn")
     assert r.status_int == 303 and r.location.endswith("/learn/welcome")
     assert page_browser(tenant).get("/courses/nope/learn").status_int == 404
+
+
+# ----------------------------------------------------------------- with enrollment
+
+
+def test_enrolled_learner_with_the_enrollment_plugin(
+    tenant, world, build, client, page_browser, db, make_course
+):
+    """The real enrollment plugin: access after enrolling, "Mark complete" under the
+    lesson, the completed mark in the sidebar, and a statement count that grows with
+    neither the lessons nor the enrolments."""
+
+    def course_with(n, learners):
+        course = make_course(tenant, world.instructor)
+        lessons = [{"title": f"Lesson {i}", "publish": True} for i in range(n)]
+        made = build(tenant, world.instructor, course, [("S", lessons)])
+        for learner in learners:
+            r = client(tenant, learner).post_json(f"/api/v1/courses/{course.id}/enrollment", {})
+            assert r.status_int in (200, 201), r.text
+        return course, made
+
+    others = [world.admin]
+    small, small_made = course_with(5, [world.learner])
+    large, large_made = course_with(50, [world.learner, *others])
+    lesson = small_made["lessons"][1]
+    browser = page_browser(tenant, world.learner)
+    page = browser.get(player_url(small, lesson))
+    assert page.status_int == 200, page.text
+    assert "<p>Text</p>" in page.text and "Mark complete" in page.text
+    done = client(tenant, world.learner).post_json(
+        f"/api/v1/lessons/{lesson['id']}/progress", {"completed": True}
+    )
+    assert done.status_int == 200, done.text
+    assert "(completed)" in browser.get(player_url(small, lesson)).text
+
+    def count(course, made):
+        url = player_url(course, made["lessons"][1])
+        browser.get(url)
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = db.get_bind().engine
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert browser.get(url).status_int == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count(small, small_made) == count(large, large_made) <= 25
