@@ -76,3 +76,26 @@ def test_hookspecs_are_published(registry):
     hook = registry["plugins"].pm.hook
     assert hook.learninghub_media_can_access.spec.opts["firstresult"] is True
     assert hook.learninghub_media_scan.spec is not None
+
+
+def test_purge_deletes_only_this_tenants_rows_and_files(
+    registry, db, tenant_factory, user_factory, client, storage
+):
+    # only media: plugins that require it (content) would refuse the uninstall
+    tenant, other_tenant = tenant_factory(plugins=["media"]), tenant_factory(plugins=["media"])
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    for t in (tenant, other_tenant):
+        r = client(t, user_factory(t, "instructor")).post(
+            "/api/v1/media", upload_files=[("file", "a.pdf", pdf)]
+        )
+        assert r.status_int == 201
+    assert storage.list(tenant.id, "media/") and storage.list(other_tenant.id, "media/")
+    bind_tenant(db, tenant.id)
+    try:
+        TenantPlugins(registry, db, tenant.orm).purge("media")
+    finally:
+        system_session(db)
+    assert storage.list(tenant.id, "media/") == []
+    assert len(storage.list(other_tenant.id, "media/")) == 1
+    owners = db.scalars(sa.select(MediaAsset.tenant_id)).all()
+    assert owners == [other_tenant.id]
