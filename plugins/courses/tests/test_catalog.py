@@ -282,4 +282,5 @@ def test_statement_count_does_not_grow_with_courses(
             _statements_for(count_statements, client, t, teacher, path),
         )
     assert counts[5] == counts[50], counts
-    assert counts[50][0] <= 12 and counts[50][1] <= 16, counts
+    # a sanity ceiling (PostgreSQL adds the row-level security SETs)
+    assert counts[50][0] <= 16 and counts[50][1] <= 20, counts
