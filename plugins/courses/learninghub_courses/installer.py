@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from learninghub.identity import RoleGrant
 from learninghub.plugins import InstallContext, Installer
 
 from .models import Course, CourseCategory
+
+log = logging.getLogger(__name__)
 
 
 class CoursesInstaller(Installer):
@@ -32,6 +35,9 @@ class CoursesInstaller(Installer):
             .where(RoleGrant.tenant_id == tid, RoleGrant.resource_type == "course")
             .execution_options(synchronize_session=False)
         )
+        course_ids = [
+            str(cid) for cid in db.scalars(sa.select(Course.id).where(Course.tenant_id == tid))
+        ]
         # rows of plugins that depend on courses go with them (ON DELETE CASCADE)
         db.execute(
             sa.delete(Course)
@@ -49,3 +55,25 @@ class CoursesInstaller(Installer):
             .where(CourseCategory.tenant_id == tid)
             .execution_options(synchronize_session=False)
         )
+        _forget_search_documents(context, course_ids)
+
+
+def _forget_search_documents(context: InstallContext, course_ids: list[str]) -> None:
+    """Drop the purged courses from the tenant's search index (now: an installer has
+    no after-commit hook; a purge that rolls back leaves them out of search until
+    their next change)."""
+    if not course_ids:
+        return
+    from types import SimpleNamespace
+
+    from pyramid_services import find_service_factory
+
+    from learninghub.interfaces import ISearchIndex
+
+    try:
+        index = find_service_factory(SimpleNamespace(registry=context.registry), ISearchIndex)(
+            None, None
+        )
+        index.delete(context.tenant.id, course_ids)
+    except Exception:  # the index is a cache of the rows: never fail the purge for it
+        log.warning("could not remove purged courses from the search index", exc_info=True)

@@ -123,11 +123,20 @@ def test_reindex_task_removes_deleted_courses(tenant, registry, client, admin, d
 
 
 def test_purge_removes_courses_categories_and_course_roles(
-    registry, db, tenant_factory, user_factory, make_course, make_category
+    registry, db, tenant_factory, user_factory, make_course, make_category, client
 ):
+    from learninghub.interfaces import ISearchIndex
     from learninghub.plugins import TenantPlugins
 
+    from .conftest import course_body
+
     t = tenant_factory(plugins=["courses"])
+    admin = user_factory(t, "admin")
+    client(t, admin).post_json("/api/v1/courses", course_body(title="Purgeable"))
+    index = make_tenant_request(
+        registry, registry["tenancy.resolver"].by_id(t.id), __import__("transaction").manager
+    ).find_service(ISearchIndex)
+    assert index.search(t.id, "purgeable")["total"] == 1
     keep = tenant_factory(plugins=["courses"])
     teacher = user_factory(t, "instructor")
     parent = make_category(t, "Parent")
@@ -158,3 +167,4 @@ def test_purge_removes_courses_categories_and_course_roles(
         == 0
     )
     assert db.get(Course, kept.id) is not None
+    assert index.search(t.id, "purgeable")["total"] == 0
