@@ -75,6 +75,14 @@ def learninghub_media_can_access(request, asset):
 
 
 @hookimpl
+def learninghub_readiness_checks(request) -> list:
+    """clamd answers PING, when the instance scans uploads (``plugin.media.clamd_socket``)."""
+    from .clamav import readiness_checks
+
+    return readiness_checks(request.registry)
+
+
+@hookimpl
 def learninghub_nav_items(request) -> list[NavItem]:
     if request.identity is None or not request.has_permission(MediaPermission.UPLOAD):
         return []

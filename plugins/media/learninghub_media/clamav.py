@@ -75,6 +75,28 @@ def parse_reply(reply: bytes) -> str:
     return f"error clamd: {text or 'no answer'}"[:300]
 
 
+def ping(address: str, timeout: float = 5.0) -> None:
+    """Raise unless clamd at ``address`` answers ``PONG`` (readiness)."""
+    with connect(address, timeout) as sock:
+        sock.sendall(b"zPING\0")
+        reply = b""
+        while not reply.endswith(b"\0") and len(reply) < MAX_REPLY:
+            data = sock.recv(MAX_REPLY)
+            if not data:
+                break
+            reply += data
+    if reply.rstrip(b"\0").strip() != b"PONG":
+        raise ConnectionError(f"clamd at {address} answered {reply[:80]!r}")
+
+
+def readiness_checks(registry) -> list:
+    """``("media.clamd", check)`` when the instance scans uploads, else nothing."""
+    settings = registry["plugins"].settings_for("media", None)
+    if not settings.clamd_socket:
+        return []
+    return [("media.clamd", lambda: ping(settings.clamd_socket, min(settings.clamd_timeout, 5)))]
+
+
 @hookimpl
 def learninghub_media_scan(request, asset, path):
     """ClamAV's verdict when ``clamd_socket`` is set, else None."""

@@ -31,6 +31,7 @@ from learninghub.interfaces import IFileStorage
 
 from . import services
 from .models import MediaAsset, MediaUpload
+from .probe import duration_s
 from .sniff import HEAD_BYTES, THUMBNAIL_TYPES, kind_of, sniff
 from .storage import delete_quietly, original_key
 
@@ -165,20 +166,6 @@ def image_size(file: BinaryIO) -> tuple[int | None, int | None]:
         file.seek(0)
 
 
-def wav_duration(file: BinaryIO) -> int | None:
-    import wave
-
-    try:
-        file.seek(0)
-        with wave.open(file, "rb") as wav:
-            rate = wav.getframerate()
-            return round(wav.getnframes() / rate) if rate else None
-    except (wave.Error, EOFError, OSError):
-        return None
-    finally:
-        file.seek(0)
-
-
 def delete_on_abort(request, key: str) -> None:
     storage = request.find_service(IFileStorage)
     tenant_id = request.tenant.id
@@ -248,8 +235,8 @@ def ingest(request, file: BinaryIO, size: int, filename: str) -> MediaAsset:
     asset.storage_key = original_key(asset.id)
     if content_type in THUMBNAIL_TYPES:
         asset.width, asset.height = image_size(file)
-    elif content_type == "audio/wav":
-        asset.duration_s = wav_duration(file)
+    else:
+        asset.duration_s = duration_s(content_type, file)
     storage = request.find_service(IFileStorage)
     tenant_id = request.tenant.id
     delete_on_abort(request, asset.storage_key)

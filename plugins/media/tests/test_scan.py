@@ -27,6 +27,9 @@ class FakeClamd(socketserver.BaseRequestHandler):
         while not command.endswith(b"\0"):
             command += conn.recv(1)
         self.server.commands.append(command)
+        if command == b"zPING\0":
+            conn.sendall(b"PONG\0")
+            return
         if command != b"zINSTREAM\0":
             conn.sendall(b"UNKNOWN COMMAND\0")
             return
@@ -164,3 +167,24 @@ def test_replies_and_addresses():
     port = lonely.getsockname()[1]
     lonely.close()
     assert clamav.scan_path(f"tcp:127.0.0.1:{port}", __file__).startswith("error")
+
+
+def test_readiness_check_pings_clamd(registry, instance_setting, clamd):
+    server, address = clamd
+    assert clamav.readiness_checks(registry) == []
+    instance_setting("clamd_socket", address)
+    [(name, check)] = clamav.readiness_checks(registry)
+    assert name == "media.clamd"
+    check()
+    assert server.commands == [b"zPING\0"]
+    instance_setting("clamd_socket", "unix:/nonexistent/clamd.sock")
+    [(name, check)] = clamav.readiness_checks(registry)
+    with pytest.raises(OSError):
+        check()
+
+
+def test_readyz_lists_clamd(app, instance_setting, clamd):
+    server, address = clamd
+    instance_setting("clamd_socket", address)
+    r = app.get("/readyz", extra_environ={"HTTP_HOST": "127.0.0.1"}, expect_errors=True)
+    assert r.json["checks"]["media.clamd"] == {"status": "ok"}

@@ -67,3 +67,36 @@ def test_upload_metadata():
     for raw in ("filename a b c", "filename YQ==,filename YQ==", " , ", "filename %%%"):
         with pytest.raises(ProblemError):
             parse_metadata(raw)
+
+
+def mp4(duration: int, timescale: int = 1000, version: int = 0, moov_last: bool = True) -> bytes:
+    import struct
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+    if version == 1:
+        mvhd = bytes([1, 0, 0, 0]) + b"\0" * 16 + struct.pack(">IQ", timescale, duration)
+    else:
+        mvhd = bytes(4) + b"\0" * 8 + struct.pack(">II", timescale, duration)
+    moov = box(b"moov", box(b"mvhd", mvhd + b"\0" * 80) + box(b"trak", b"\0" * 16))
+    ftyp = box(b"ftyp", b"isom\0\0\2\0isomiso2mp41")
+    mdat = box(b"mdat", b"\0" * 1000)
+    return ftyp + (mdat + moov if moov_last else moov + mdat)
+
+
+def test_durations_from_headers():
+    from learninghub_media.probe import duration_s
+
+    assert duration_s("video/mp4", io.BytesIO(mp4(90_000))) == 90
+    assert duration_s("audio/mp4", io.BytesIO(mp4(5_400, 60, version=1, moov_last=False))) == 90
+    assert duration_s("video/mp4", io.BytesIO(mp4(0, 0))) is None
+    assert duration_s("video/mp4", io.BytesIO(b"\0\0\0\x18ftypmp42" + b"\xff" * 20)) is None
+    assert duration_s("video/mp4", io.BytesIO(b"\0\0\0\x01ftyp")) is None
+    assert duration_s("image/png", io.BytesIO(b"x")) is None
+
+
+def test_uploaded_mp4_has_its_duration(tenant, user_factory, upload):
+    r = upload(tenant, user_factory(tenant, "instructor"), "talk.mp4", mp4(125_000))
+    assert r.status_int == 201 and r.json["content_type"] == "video/mp4"
+    assert r.json["duration_s"] == 125 and r.json["kind"] == "video"
