@@ -13,6 +13,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from learninghub.services.mailer import _delivery_order
 from learninghub.testing.browser import screenshot
 
 pytestmark = pytest.mark.slow
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 def newest_link(maildir: Path, path: str) -> str:
     box = mailbox.Maildir(str(maildir), create=False)
-    for key in sorted(box.keys(), reverse=True):
+    for key in sorted(box.keys(), key=_delivery_order, reverse=True):
         msg = box[key]
         for part in msg.walk():
             if part.get_content_type() == "text/plain":

@@ -416,7 +416,11 @@ def mailbox(lh_settings) -> Iterator[list]:
         def refresh(self) -> Delivered:
             self.clear()
             fresh = mailbox_module.Maildir(path, create=True)
-            self.extend(fresh[k] for k in sorted(set(fresh.keys()) - before))
+            # delivery order: maildir names do not sort as text (microseconds are not
+            # zero-padded: "M99999" sorts after "M123456")
+            from learninghub.services.mailer import _delivery_order
+
+            self.extend(fresh[k] for k in sorted(set(fresh.keys()) - before, key=_delivery_order))
             return self
 
     yield Delivered()
