@@ -371,3 +371,13 @@ def test_disabled_for_one_tenant_while_another_keeps_it(
     r = client(tenant).get(URL)
     assert r.status_int == 200 and [i["title"] for i in r.json["items"]] == ["Still here"]
     assert client(tenant).get(f"/courses/{mine.slug}").status_int == 200
+
+
+def test_openapi_lists_the_endpoints(tenant, tenant_factory, client):
+    doc = client(tenant).get("/api/v1/openapi.json")
+    assert doc.status_int == 200
+    paths = doc.json["paths"]
+    for path in (URL, URL + "/{id}", URL + "/{id}/staff", "/api/v1/course-categories"):
+        assert path in paths, path
+    without = tenant_factory(plugins=[])
+    assert URL not in client(without).get("/api/v1/openapi.json").json["paths"]
