@@ -134,6 +134,27 @@ def latest_version(db, lesson: Lesson) -> LessonVersion | None:
     )
 
 
+def unpublished_changes(db, course_id: uuid.UUID) -> set[uuid.UUID]:
+    """Ids of the course's lessons whose newest version is not the published one
+    (never published, or edited since): what the editor offers to publish."""
+    newest = dict(
+        db.execute(
+            sa.select(LessonVersion.lesson_id, sa.func.max(LessonVersion.number))
+            .join(Lesson, Lesson.id == LessonVersion.lesson_id)
+            .where(Lesson.course_id == course_id)
+            .group_by(LessonVersion.lesson_id)
+        ).all()
+    )
+    published = dict(
+        db.execute(
+            sa.select(Lesson.id, LessonVersion.number)
+            .join(LessonVersion, LessonVersion.id == Lesson.published_version_id)
+            .where(Lesson.course_id == course_id)
+        ).all()
+    )
+    return {lesson_id for lesson_id, number in newest.items() if published.get(lesson_id) != number}
+
+
 def published_version(db, lesson: Lesson) -> LessonVersion | None:
     if lesson.published_version_id is None:
         return None

@@ -182,6 +182,7 @@ def _editor_context(request, course, error: str | None = None) -> dict:
         "course": course,
         "course_url": courses.course_url(request, course),
         "nodes": nodes,
+        "pending": services.unpublished_changes(request.db, course.id),
         "types": list(types.values()),
         "type_titles": {k: t.title for k, t in types.items()},
         "error": error,

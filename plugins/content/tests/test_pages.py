@@ -247,6 +247,8 @@ def test_editor_builds_a_curriculum(tenant, world, page_browser, client):
     b.post(url, {"action": "move_up", "kind": "section", "item_id": second})
     b.post(url, {"action": "publish", "lesson_id": two})
     page = b.get(url)
+    assert 'aria-label="Publish One"' in page.text
+    assert 'aria-label="Publish Two"' not in page.text  # nothing newer to publish
     assert page.text.index("Second") < page.text.index("First")
     assert page.text.index(">Two</a>") < page.text.index(">One</a>")
     tree_ = client(tenant, world.learner).get(world.base + "/curriculum").json
@@ -288,7 +290,10 @@ def test_lesson_form_saves_a_new_draft_and_publishes(tenant, world, build, page_
         b.get(url), url, {**fields, "type": "embed", "embed_url": "https://evil.example/"}
     )
     assert bad.status_int == 400 and 'aria-invalid="true"' in bad.text
+    editor = b.get(editor_url(world.course)).text
+    assert "unpublished changes" in editor and 'aria-label="Publish Numbers"' in editor
     assert b.submit(b.get(url), url, {**fields, "publish": "1"}).status_int == 303
+    assert 'aria-label="Publish Numbers"' not in b.get(editor_url(world.course)).text
     assert client(tenant, world.instructor).get(lesson["url"]).json["published"]["number"] == 3
     assert page_browser(tenant, world.learner).get(url).status_int == 403
 
