@@ -477,6 +477,11 @@ def seed_demo(env: Env) -> dict[str, str]:
                 )
             credentials[email] = PLATFORM_PASSWORD
     env.registry["tenancy.resolver"].invalidate()
+    # plugins seed their own demo content (courses, lessons, ...) in each demo tenant,
+    # one transaction per tenant, after the users and plugins above are committed
+    for slug in ("demo", "campus"):
+        with env.tenant_request(slug) as request:
+            request.hooks.learninghub_demo_data(request=request)
     return credentials
 
 

@@ -88,3 +88,12 @@ def learninghub_dashboard_widgets(request) -> list:
 def learninghub_admin_sections(request) -> list:
     """Return :class:`learninghub.web.NavItem` entries for the tenant admin shell's
     side navigation (``/admin``); show only what the request's user may open."""
+
+
+@hookspec
+def learninghub_demo_data(request) -> None:
+    """``learninghub demo`` asks each plugin enabled for a demo tenant to seed realistic
+    demo content through ``request.db`` (bound to that tenant; committed after all
+    implementations ran). Must be idempotent: ``learninghub demo`` runs on every
+    ``./scripts/run.sh``. Find users by the demo e-mail addresses
+    (``admin@demo.example``, ``instructor@demo.example``, ``learner@demo.example``)."""
