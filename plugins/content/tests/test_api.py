@@ -403,3 +403,62 @@ def test_curriculum_reorder_is_validated(tenant, world, client, build, make_cour
         r = c.put_json(world.base + "/curriculum", body)
         assert problem(r, 422)["errors"], body
     assert c.get(world.base + "/curriculum").json == before
+
+
+def test_patch_moves_a_lesson_and_changes_its_type(tenant, world, client, build):
+    made = build(tenant, world.instructor, world.course, [("A", [{"title": "L"}]), ("B", [])])
+    url = made["lessons"][0]["url"]
+    c = client(tenant, world.instructor)
+    target = made["sections"][1]["id"]
+    r = c.patch_json(
+        url, {"section_id": target, "type": "embed", "embed_url": "https://vimeo.com/76979871"}
+    )
+    assert r.status_int == 200, r.text
+    assert r.json["section_id"] == target and r.json["type"] == "embed"
+    assert r.json["draft"]["number"] == 2
+    assert r.json["draft"]["embed_url"] == "https://player.vimeo.com/video/76979871"
+    elsewhere = build(tenant, world.instructor, world.course, [("C", [])])["sections"][0]["id"]
+    assert c.patch_json(url, {"section_id": elsewhere}).json["section_id"] == elsewhere
+    wrong = c.patch_json(url, {"section_id": str(uuid.uuid4())})
+    assert problem(wrong, 422)["errors"][0]["path"] == ["body", "section_id"]
+    assert problem(c.patch_json(url, {"title": None}), 422)["errors"]
+
+
+def test_plugin_lesson_types(tenant, world, client, build, registry, page_browser):
+    from learninghub.hookspecs import hookimpl
+    from learninghub_content import LessonType
+
+    class Quizzes:
+        @hookimpl
+        def learninghub_content_lesson_types(self, request):
+            return [
+                LessonType("quiz", "Quiz", "content/types/text.jinja2"),
+                LessonType("text", "Hijacked", "nowhere.jinja2"),  # built-ins win
+            ]
+
+    made = build(tenant, world.instructor, world.course, [("S", [])])
+    body = {
+        "section_id": made["sections"][0]["id"],
+        "title": "Quiz one",
+        "type": "quiz",
+        "data": {"questions": [1, 2]},
+        "publish": True,
+        "is_free_preview": True,
+    }
+    pm = registry["plugins"].pm
+    c = client(tenant, world.instructor)
+    assert problem(c.post_json(world.base + "/lessons", body), 422)["errors"][0]["path"] == [
+        "body",
+        "type",
+    ]
+    pm.register(Quizzes(), name="test-quizzes")
+    try:
+        r = c.post_json(world.base + "/lessons", body)
+        assert r.status_int == 201, r.text
+        assert r.json["draft"]["data"] == {"questions": [1, 2]}
+        page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/quiz-one")
+        assert page.status_int == 200 and "not available here" not in page.text
+    finally:
+        pm.unregister(name="test-quizzes")
+    page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/quiz-one")
+    assert "This kind of lesson is not available here." in page.text
