@@ -54,8 +54,10 @@ def includeme(config) -> None:
     config.add_route("media.page.list", "/media")
     config.add_route("media.file", "/media/{id}/file")
     config.add_route("media.thumbnail", "/media/{id}/thumbnail")
+    config.add_route("media.page.delete", "/media/{id}/delete")
     # the tus routes must be added before /api/v1/media/{id} for the same reason
     config.scan(".tus")
+    config.scan(".usage")
     config.scan(".api")
     config.scan(".delivery")
     config.scan(".views")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from learninghub.api import ProblemError
@@ -69,6 +69,8 @@ def page_values(request, **extra) -> dict:
     return {
         "items": items,
         "max_bytes": settings.max_upload_bytes,
+        "used_bytes": ingest.quota_used(request.db),
+        "quota_bytes": settings.quota_bytes,
         "tus_endpoint": request.route_path("media.page.uploads"),
         "message": None,
         "error": None,
@@ -83,6 +85,8 @@ def media_page(request):
     message = None
     if request.GET.get("uploaded"):
         message = request.gettext("Your file was uploaded.")
+    elif request.GET.get("deleted"):
+        message = request.gettext("The file was deleted.")
     return render_page(request, TEMPLATE, **page_values(request, message=message))
 
 
@@ -108,3 +112,15 @@ def media_form_upload(request):
         error = request.gettext(REFUSALS[asset.status])
         return render_page(request, TEMPLATE, status=422, **page_values(request, error=error))
     return HTTPSeeOther(location=request.route_path("media.page.list", _query={"uploaded": "1"}))
+
+
+@view_config(route_name="media.page.delete", request_method="POST")
+def media_page_delete(request):
+    """Delete one of one's files (admins: any) from the list; CSRF-checked."""
+    if (denied := gate(request, P.UPLOAD)) is not None:
+        return denied
+    asset = services.get_asset(request.db, request.matchdict["id"])
+    if asset is None or not (services.is_owner(request, asset) or services.can_manage(request)):
+        raise HTTPNotFound()
+    services.delete_asset(request, asset)
+    return HTTPSeeOther(location=request.route_path("media.page.list", _query={"deleted": "1"}))

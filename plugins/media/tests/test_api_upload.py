@@ -136,3 +136,19 @@ def test_delete_asset(samples, tenant, other_tenant, user_factory, client, uploa
     assert client(other_tenant, user_factory(other_tenant, "admin")).delete(url).status_int == 404
     assert client(tenant, owner).delete(url).status_int == 204
     assert stored(tenant) == [] and rows(tenant) == (0, 0)
+
+
+def test_usage(tenant, other_tenant, user_factory, client, upload, samples, media_settings):
+    media_settings(tenant, quota_bytes=50_000, max_upload_bytes=20_000)
+    owner = user_factory(tenant, "instructor")
+    upload(tenant, owner, "a.pdf", b"%PDF-1.4\n" + b"x" * 991)
+    r = client(tenant, owner).get("/api/v1/media/usage")
+    assert r.status_int == 200
+    assert r.json["used_bytes"] == 1000 and r.json["free_bytes"] == 49_000
+    assert r.json["max_upload_bytes"] == 20_000 and "image/png" in r.json["allowed_types"]
+    assert (
+        client(tenant, user_factory(tenant, "learner")).get("/api/v1/media/usage").status_int == 403
+    )
+    assert client(tenant).get("/api/v1/media/usage").status_int == 401
+    foreign = client(other_tenant, user_factory(other_tenant, "admin"))
+    assert foreign.get("/api/v1/media/usage").json["used_bytes"] == 0

@@ -116,3 +116,36 @@ def test_page_tus_is_for_uploaders(tenant, user_factory, page_browser):
     anonymous = page_browser(tenant)
     r = anonymous._call("head", "/media/uploads/" + "0" * 8, headers={"Tus-Resumable": "1.0.0"})
     assert r.status_int == 403
+
+
+def test_owner_deletes_a_file_from_the_page(
+    tenant, other_tenant, user_factory, page_browser, samples, stored, upload
+):
+    owner = user_factory(tenant, "instructor")
+    asset = upload(tenant, owner, "old.png", samples.png()).json
+    path = f"/media/{asset['id']}/delete"
+    # another instructor, a learner, a visitor, another tenant's admin: no
+    colleague = page_browser(tenant, user_factory(tenant, "instructor"))
+    assert colleague.submit(colleague.get("/media"), path, {}).status_int == 404
+    learner = page_browser(tenant, user_factory(tenant, "learner"))
+    assert learner.submit(learner.get("/dashboard"), path, {}).status_int == 403
+    visitor = page_browser(tenant)
+    assert visitor.submit(visitor.get("/login"), path, {}).status_int in (302, 303)
+    foreign = page_browser(other_tenant, user_factory(other_tenant, "admin"))
+    assert foreign.submit(foreign.get("/media"), path, {}).status_int == 404
+    b = page_browser(tenant, owner)
+    page = b.get("/media")
+    assert f'action="{path}"' in page.text and "Delete old.png" in page.text
+    assert b.submit(page, path, {}, csrf=False).status_int == 400
+    r = b.submit(page, path, {})
+    assert r.status_int == 303 and r.headers["Location"].endswith("/media?deleted=1")
+    assert "The file was deleted." in b.get("/media?deleted=1").text
+    assert stored(tenant) == []
+
+
+def test_page_shows_the_storage_use(tenant, user_factory, page_browser, media_settings, upload):
+    media_settings(tenant, quota_bytes=1_000_000)
+    owner = user_factory(tenant, "instructor")
+    upload(tenant, owner, "n.pdf", b"%PDF-1.4\n" + b"x" * 991)
+    text = page_browser(tenant, owner).get("/media").text
+    assert "The site uses 1,000 of its 1,000,000 bytes of media storage." in text
