@@ -14,6 +14,7 @@ Who sees what (``course`` is reached through ``learninghub_courses.services``):
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import uuid
@@ -387,6 +388,10 @@ def build_version(
     data = dict(previous.data or {}) if previous else {}
     body = previous.body if previous else ""
     if given.data is not None:
+        if len(json.dumps(given.data)) > settings.max_body_chars:
+            raise invalid(
+                ["data"], f"at most {settings.max_body_chars} characters of JSON", "too_long"
+            )
         data = {**given.data, **({"markdown": data["markdown"]} if "markdown" in data else {})}
     if given.body is not None:
         if len(given.body) > settings.max_body_chars:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
@@ -26,7 +26,7 @@ from learninghub_courses import services as courses
 
 from . import services
 from .models import Lesson
-from .rendering import body_markup
+from .rendering import EmbedRefused, body_markup, normalize_embed_url
 
 
 def _course_by_slug(request):
@@ -101,7 +101,8 @@ def player(request):
         for result in request.hooks.learninghub_content_lesson_actions(
             request=request, course=course, lesson=lesson
         ):
-            actions.extend(Markup(a) if not isinstance(a, Markup) else a for a in result or ())
+            # Markup is trusted (the hook's contract); anything else is escaped
+            actions.extend(a if isinstance(a, Markup) else escape(a) for a in result or ())
 
     def link(item: Lesson) -> str | None:
         if staff or full or (item.is_free_preview and course.status == "published"):
@@ -129,6 +130,17 @@ def player(request):
     previous = ordered[index - 1] if index > 0 else None
     following = ordered[index + 1] if index + 1 < len(ordered) else None
     lesson_type = services.lesson_types(request).get(lesson.type)
+    if version is not None and version.embed_url:
+        # stored normalised; checked again so that a row written by other means (or a
+        # host the tenant removed from its list since) is never framed
+        try:
+            embed_url = normalize_embed_url(
+                version.embed_url, request.plugin_settings(services.PLUGIN).embed_hosts
+            )
+        except EmbedRefused:
+            embed_url = None
+    else:
+        embed_url = None
     return {
         "course": course,
         "course_url": courses.course_url(request, course),
@@ -140,6 +152,7 @@ def player(request):
         "type_template": lesson_type.template if lesson_type else None,
         "body": body_markup(version.body) if version is not None else Markup(""),
         "media_url": _media_url(request, version) if allowed else None,
+        "embed_url": embed_url,
         "tracks": [],
         "sidebar": sidebar,
         "previous": {"title": previous.title, "url": link(previous)} if previous else None,

@@ -462,3 +462,14 @@ def test_plugin_lesson_types(tenant, world, client, build, registry, page_browse
         pm.unregister(name="test-quizzes")
     page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/quiz-one")
     assert "This kind of lesson is not available here." in page.text
+
+
+def test_type_data_is_limited(tenant, world, client, build, plugin_admin):
+    plugin_admin.settings(tenant, max_body_chars=1000)
+    made = build(tenant, world.instructor, world.course, [("S", [])])
+    c = client(tenant, world.instructor)
+    base = {"section_id": made["sections"][0]["id"], "title": "Big"}
+    r = c.post_json(world.base + "/lessons", {**base, "data": {"x": "y" * 2000}})
+    assert problem(r, 422)["errors"][0]["path"] == ["body", "data"]
+    r = c.post_json(world.base + "/lessons", {**base, "body": "y" * 2000})
+    assert problem(r, 422)["errors"][0]["path"] == ["body", "body"]

@@ -488,3 +488,50 @@ def test_enrolled_learner_with_the_enrollment_plugin(
         return len(statements)
 
     assert count(small, small_made) == count(large, large_made) <= 25
+
+
+def test_player_guards_what_hooks_and_settings_give(
+    tenant, world, client, build, registry, page_browser, plugin_admin
+):
+    """Plain strings from the actions hook are escaped; an embed whose host the tenant
+    removed from its list since is no longer framed."""
+    plugin_admin.settings(tenant, embed_hosts=["www.loom.com"])
+    made = build(tenant, world.instructor, world.course, [("S", [])])
+    r = client(tenant, world.instructor).post_json(
+        world.base + "/lessons",
+        {
+            "section_id": made["sections"][0]["id"],
+            "title": "Loom",
+            "type": "embed",
+            "embed_url": "https://www.loom.com/embed/abc",
+            "publish": True,
+            "is_free_preview": True,
+        },
+    )
+    assert r.status_int == 201, r.text
+
+    class Careless:
+        @hookimpl
+        def learninghub_content_lesson_actions(self, request, course, lesson):
+            return ["<b>not markup</b>"]
+
+    pm = registry["plugins"].pm
+    pm.register(Careless(), name="test-careless")
+    try:
+        page = page_browser(tenant).get(player_url(world.course, r.json))
+    finally:
+        pm.unregister(name="test-careless")
+    assert "&lt;b&gt;not markup&lt;/b&gt;" in page.text and "<b>not markup" not in page.text
+    assert '<iframe src="https://www.loom.com/embed/abc"' in page.text
+    plugin_admin.settings(tenant, embed_hosts=[])
+    page = page_browser(tenant).get(player_url(world.course, r.json))
+    assert "<iframe" not in page.text and "This embedded page is not available." in page.text
+
+
+def test_openapi_lists_the_endpoints(tenant, world, client):
+    paths = client(tenant, world.admin).get("/api/v1/openapi.json").json["paths"]
+    assert {
+        "/api/v1/courses/{course_id}/sections",
+        "/api/v1/courses/{course_id}/lessons/{id}",
+        "/api/v1/courses/{course_id}/curriculum",
+    } <= set(paths)
