@@ -107,7 +107,24 @@ def quota_used(db, *, exclude_upload: uuid.UUID | None = None) -> int:
     return int(stored or 0) + int(db.scalar(pending) or 0)
 
 
-def check_quota(request, size: int, *, exclude_upload: uuid.UUID | None = None) -> None:
+def lock_quota(request) -> None:
+    """Serialize the tenant's quota decisions until the transaction ends (PostgreSQL:
+    a transaction-scoped advisory lock; SQLite serializes writers by itself). Taken
+    just before the row that uses the room is written, so it is held briefly."""
+    db = request.db
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(b"media-quota" + request.tenant.id.bytes, digest_size=8).digest()
+    db.execute(sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+
+
+def check_quota(
+    request, size: int, *, exclude_upload: uuid.UUID | None = None, lock: bool = False
+) -> None:
+    """422 ``quota-exceeded`` when ``size`` more bytes would not fit. With ``lock``,
+    concurrent checks of the tenant wait for each other (see :func:`lock_quota`)."""
+    if lock:
+        lock_quota(request)
     quota = request.plugin_settings(services.PLUGIN).quota_bytes
     used = quota_used(request.db, exclude_upload=exclude_upload)
     if used + size > quota:
@@ -212,11 +229,13 @@ def scan_verdict(request, asset: MediaAsset, path: str) -> str | None:
     return worst
 
 
-def ingest(request, file: BinaryIO, size: int, filename: str) -> MediaAsset:
+def ingest(request, file: BinaryIO, size: int, filename: str, *, quota: bool = True) -> MediaAsset:
     """Store ``file`` (seekable, ``size`` bytes) as a new asset of the request's user.
 
-    ``filename`` was checked by :func:`clean_filename`; the caller checked the quota
-    (a tus upload reserved its room at creation). The type is sniffed and checked
+    ``filename`` was checked by :func:`clean_filename`. With ``quota`` the quota is
+    checked again under the tenant's lock just before the row is written, so that
+    concurrent uploads cannot overshoot it together (a tus upload reserved its room at
+    creation and passes ``quota=False``). The type is sniffed and checked
     here; then the bytes are stored, scanned and the asset is ``ready``,
     ``quarantined`` (the scanner found something) or ``rejected`` (the scanner
     failed). Bytes of assets that are not ready are deleted after commit."""
@@ -242,6 +261,8 @@ def ingest(request, file: BinaryIO, size: int, filename: str) -> MediaAsset:
     delete_on_abort(request, asset.storage_key)
     file.seek(0)
     storage.save(tenant_id, asset.storage_key, file, content_type=content_type)
+    if quota:
+        check_quota(request, size, lock=True)
     request.db.add(asset)
     request.db.flush()
     with local_copy(storage, tenant_id, asset.storage_key) as path:

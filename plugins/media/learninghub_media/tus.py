@@ -216,7 +216,7 @@ def create(request) -> Response:
         )
     ingest.check_size(request, length)
     purge_expired(request)
-    ingest.check_quota(request, length)
+    ingest.check_quota(request, length, lock=True)
     settings = request.plugin_settings(services.PLUGIN)
     upload = MediaUpload(
         id=uuid.uuid4(),
@@ -344,7 +344,7 @@ def complete(request, upload: MediaUpload):
         if size != upload.upload_length:
             raise _problem(500, "Internal error", "the chunks do not add up; upload again")
         assembled.seek(0)
-        asset = ingest.ingest(request, assembled, size, upload.filename)
+        asset = ingest.ingest(request, assembled, size, upload.filename, quota=False)
     upload.asset_id = asset.id
     request.db.flush()
     ingest.delete_after_commit(request, keys)
