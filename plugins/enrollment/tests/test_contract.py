@@ -65,6 +65,14 @@ def test_migration_matches_the_models(lh_raw_settings):
     assert diff == []
 
 
+def uninstall_dependents(registry, manager, name: str) -> None:
+    """Uninstall, deepest first, the installed plugins that require ``name``."""
+    for other, plugin in registry["plugins"].plugins.items():
+        if name in plugin.manifest.requires and other in manager.records():
+            uninstall_dependents(registry, manager, other)
+            manager.uninstall(other)
+
+
 def test_purge_deletes_only_this_tenants_rows_and_uncounts(
     registry, db, tenant, other_tenant, user_factory, make_course, client, course_row
 ):
@@ -88,6 +96,7 @@ def test_purge_deletes_only_this_tenants_rows_and_uncounts(
     bind_tenant(db, tenant.id)
     try:
         manager = TenantPlugins(registry, db, tenant.orm)
+        uninstall_dependents(registry, manager, "enrollment")  # reviews, ...
         manager.purge("enrollment")
     finally:
         system_session(db)
