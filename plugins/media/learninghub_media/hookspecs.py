@@ -25,7 +25,8 @@ class MediaSpecs:
         ``size`` and ``sha256`` are known) before it becomes ``ready``. ``path`` is a
         local file holding exactly those bytes (read it, do not keep it). Return None
         when not configured (no opinion), ``"clean"``, ``"infected <signature>"`` or
-        ``"error <message>"``. Anything but ``clean`` or None quarantines the asset
-        (fail closed); an implementation that raises is logged and skipped by the hook
-        relay, so report failures as ``"error ..."`` instead. ClamAV answers when
+        ``"error <message>"``, or raise. ``infected`` quarantines the asset; ``error``
+        and an exception reject it (fail closed: the media plugin calls the scanners
+        itself, and unlike ``request.hooks`` does not skip one that raises). Only
+        ``clean`` and None let it become ``ready``. ClamAV answers when
         ``plugin.media.clamd_socket`` is set."""

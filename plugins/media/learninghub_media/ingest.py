@@ -216,12 +216,36 @@ def local_copy(storage, tenant_id, key: str) -> Iterator[str]:
         yield tmp.name
 
 
+def scanners(request) -> list:
+    """The ``learninghub_media_scan`` implementations ``request.hooks`` would call (the
+    kernel's and those of plugins enabled for the tenant), in pluggy's order."""
+    plugins = request.registry["plugins"]
+    enabled = request.tenant.enabled_plugins or frozenset()
+    impls = plugins.pm.hook.learninghub_media_scan.get_hookimpls()
+    return [
+        impl
+        for impl in reversed(impls)
+        if impl.plugin_name not in plugins.plugins or impl.plugin_name in enabled
+    ]
+
+
 def scan_verdict(request, asset: MediaAsset, path: str) -> str | None:
     """The first verdict that is not ``clean`` (the asset is then kept out of reach),
-    or ``clean``, or None when no scanner answered."""
-    verdicts = request.hooks.learninghub_media_scan(request=request, asset=asset, path=path)
+    or ``clean``, or None when no scanner answered.
+
+    Unlike ``request.hooks``, which logs and skips an implementation that raises, a
+    scanner that raises here *rejects* the file (``error ...``): a broken scanner must
+    not wave files through."""
+    arguments = {"request": request, "asset": asset, "path": path}
     worst = None
-    for verdict in verdicts:
+    for impl in scanners(request):
+        try:
+            verdict = impl.function(*[arguments[name] for name in impl.argnames])
+        except Exception as exc:
+            log.exception("media scanner of %s raised", impl.plugin_name)
+            return f"error {impl.plugin_name}: {type(exc).__name__}"[:300]
+        if verdict is None:
+            continue
         text = str(verdict).strip()
         if text != "clean":
             return text[:300] or "error empty verdict"

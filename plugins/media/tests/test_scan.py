@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from learninghub.hookspecs import hookimpl
 from learninghub_media import clamav
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -188,3 +189,44 @@ def test_readyz_lists_clamd(app, instance_setting, clamd):
     instance_setting("clamd_socket", address)
     r = app.get("/readyz", extra_environ={"HTTP_HOST": "127.0.0.1"}, expect_errors=True)
     assert r.json["checks"]["media.clamd"] == {"status": "ok"}
+
+
+class BrokenScanner:
+    @hookimpl
+    def learninghub_media_scan(self, request, asset, path):
+        raise RuntimeError("signature database is corrupt")
+
+
+class PickyScanner:
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def learninghub_media_scan(self, request, asset, path):
+        self.seen.append((asset.content_type, open(path, "rb").read()))
+        return "clean"
+
+
+def test_a_scanner_that_raises_rejects_the_file(
+    registry, tenant, user_factory, upload, samples, stored
+):
+    registry["plugins"].pm.register(BrokenScanner(), name="test-media-broken-scanner")
+    try:
+        r = upload(tenant, user_factory(tenant, "instructor"), "a.png", samples.png())
+    finally:
+        registry["plugins"].pm.unregister(name="test-media-broken-scanner")
+    assert r.status_int == 422 and r.json["asset_status"] == "rejected"
+    assert "RuntimeError" in r.json["detail"] and stored(tenant) == []
+
+
+def test_scanners_get_the_bytes_and_the_sniffed_type(
+    registry, tenant, user_factory, upload, samples
+):
+    scanner = PickyScanner()
+    registry["plugins"].pm.register(scanner, name="test-media-picky-scanner")
+    try:
+        data = samples.png()
+        r = upload(tenant, user_factory(tenant, "instructor"), "x.mp4", data)
+    finally:
+        registry["plugins"].pm.unregister(name="test-media-picky-scanner")
+    assert r.status_int == 201 and scanner.seen == [("image/png", data)]
