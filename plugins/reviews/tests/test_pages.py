@@ -154,6 +154,15 @@ def test_disabled_for_one_tenant_while_another_keeps_it(
     assert client(other_tenant).get(f"/api/v1/courses/{theirs.id}/reviews").status_int == 200
 
 
+#: the kernel's tenant snapshot (cached up to 5 s, reloaded when another node or a
+#: test changes a tenant) and PostgreSQL's per-transaction RLS setting are not page work
+NOT_PAGE_WORK = ("FROM tenants", "FROM tenant_domains", "FROM tenant_plugins", "set_config(")
+
+
+def page_work(statements: list[str]) -> list[str]:
+    return [s for s in statements if not any(marker in s for marker in NOT_PAGE_WORK)]
+
+
 @contextlib.contextmanager
 def counting(engine):
     statements: list[str] = []
@@ -182,6 +191,6 @@ def test_reviews_page_statements_do_not_grow(
         with counting(registry["db.engine"]) as statements:
             r = b.get(page(course))
         assert r.status_int == 200
-        return len(statements)
+        return len(page_work(statements))
 
     assert cost(5) == cost(50)
