@@ -473,3 +473,15 @@ def test_type_data_is_limited(tenant, world, client, build, plugin_admin):
     assert problem(r, 422)["errors"][0]["path"] == ["body", "data"]
     r = c.post_json(world.base + "/lessons", {**base, "body": "y" * 2000})
     assert problem(r, 422)["errors"][0]["path"] == ["body", "body"]
+
+
+def test_publishing_emits_an_event_after_commit(tenant, world, client, build, events):
+    made = build(tenant, world.instructor, world.course, [("S", [{"title": "L"}])])
+    url = made["lessons"][0]["url"]
+    assert events.named("content.") == []
+    client(tenant, world.instructor).post_json(url + "/publish", {})
+    (event,) = events.named("content.lesson.published")
+    assert event.resource_id == made["lessons"][0]["id"]
+    assert event.payload["course_id"] == str(world.course.id) and event.payload["version"] == 1
+    client(tenant, world.learner).post_json(url + "/publish", {})  # refused: no event
+    assert len(events.named("content.")) == 1

@@ -547,3 +547,39 @@ def test_openapi_lists_the_endpoints(tenant, world, client):
         "/api/v1/courses/{course_id}/lessons/{id}",
         "/api/v1/courses/{course_id}/curriculum",
     } <= set(paths)
+
+
+@pytest.mark.parametrize(
+    "who, expected",
+    [
+        # (player of a locked lesson, /learn, editor, lesson form)
+        ("anonymous", ((303, 403), (303,), (303, 403), (303, 403))),
+        ("learner", ((403,), (303,), (403,), (403,))),
+        ("instructor", ((200,), (303,), (200,), (200,))),
+        ("admin", ((200,), (303,), (200,), (200,))),
+        ("foreign admin", ((404,), (404,), (404,), (404,))),
+    ],
+)
+def test_every_page_by_role(
+    tenant, other_tenant, world, build, page_browser, user_factory, who, expected
+):
+    made = tree(tenant, world, build)
+    users = {
+        "anonymous": None,
+        "learner": world.learner,
+        "instructor": world.instructor,
+        "admin": world.admin,
+    }
+    if who == "foreign admin":
+        browser = page_browser(other_tenant, user_factory(other_tenant, "admin"))
+    else:
+        browser = page_browser(tenant, users[who])
+    course = world.course
+    paths = [
+        player_url(course, made["lessons"][1]),
+        f"/courses/{course.slug}/learn",
+        editor_url(course),
+        f"/teach/courses/{course.id}/lessons/{made['lessons'][1]['id']}",
+    ]
+    got = [browser.get(path).status_int for path in paths]
+    assert all(status in allowed for status, allowed in zip(got, expected, strict=True)), got
