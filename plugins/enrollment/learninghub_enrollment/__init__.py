@@ -125,6 +125,16 @@ def learninghub_content_lesson_actions(request, course, lesson) -> list[Markup]:
 
 
 @hookimpl
+def learninghub_domain_event(request, event) -> None:
+    """A lesson was published: the course's denominator changed, so every enrolment's
+    progress is recomputed in a task (after commit: no writes here)."""
+    from .services import LESSONS_CHANGED_EVENTS, RECOMPUTE_TASK
+
+    if event.name in LESSONS_CHANGED_EVENTS and event.payload.get("course_id"):
+        request.tasks.enqueue(RECOMPUTE_TASK, course_id=str(event.payload["course_id"]))
+
+
+@hookimpl
 def learninghub_content_completed_lessons(request, course):
     from .services import completed_lesson_ids, my_enrollment
 

@@ -39,6 +39,9 @@ CANCELLED_EVENT = "enrollment.enrollment.cancelled"
 LESSON_COMPLETED_EVENT = "enrollment.lesson.completed"
 COURSE_COMPLETED_EVENT = "course.completed"
 EXPIRE_TASK = "enrollment.expire"
+RECOMPUTE_TASK = "enrollment.recompute_course"
+#: events after which a course's published lessons may have changed
+LESSONS_CHANGED_EVENTS = ("content.lesson.published",)
 
 _MINE_KEY = "_lh_enrollment_mine"
 _COMPLETED_KEY = "_lh_enrollment_completed"
@@ -502,3 +505,44 @@ def lesson_by_id(db, raw_id: Any):
     if getter is not None:
         return getter(db, lesson_id)
     return db.get(_mapped_class("lessons"), lesson_id)
+
+
+def recompute_course(request, course_id) -> int:
+    """Recompute the progress of every enrolment of the course after its published
+    lessons changed (three statements plus one UPDATE per enrolment whose percent
+    moved). Enrolments that reach 100 % complete as in :func:`recompute`. Returns
+    how many changed."""
+    db = request.db
+    ids = published_lesson_ids(db, course_id)
+    done: dict[uuid.UUID, int] = {}
+    if ids:
+        done = dict(
+            db.execute(
+                sa.select(LessonProgress.enrollment_id, sa.func.count())
+                .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
+                .where(
+                    Enrollment.course_id == course_id,
+                    LessonProgress.lesson_id.in_(ids),
+                    LessonProgress.completed_at.is_not(None),
+                )
+                .group_by(LessonProgress.enrollment_id)
+            ).all()
+        )
+    changed = 0
+    for enrollment in db.scalars(sa.select(Enrollment).where(Enrollment.course_id == course_id)):
+        value = percent(done.get(enrollment.id, 0), len(ids))
+        if value != enrollment.progress_percent:
+            enrollment.progress_percent = value
+            changed += 1
+        if value == 100 and enrollment.completed_at is None:
+            enrollment.completed_at = utcnow()
+            if enrollment.status == "active":
+                enrollment.status = "completed"
+            request.emit(
+                COURSE_COMPLETED_EVENT,
+                resource_type="course",
+                resource_id=enrollment.course_id,
+                payload={"user_id": str(enrollment.user_id), "enrollment_id": str(enrollment.id)},
+            )
+    db.flush()
+    return changed

@@ -20,3 +20,16 @@ def expire_enrollments(request) -> None:
     count = services.expire_lapsed(request.db)
     if count:
         log.info("%d enrolments expired for tenant %s", count, request.tenant.slug)
+
+
+@task(services.RECOMPUTE_TASK, max_retries=3)
+def recompute_course_progress(request, course_id: str) -> None:
+    """Recompute every enrolment's progress in a course whose published lessons
+    changed (queued on ``content.lesson.published``). Idempotent."""
+    course = services.as_uuid(course_id)
+    if course is None:
+        log.warning("recompute task got a malformed course id %r", course_id)
+        return
+    changed = services.recompute_course(request, course)
+    if changed:
+        log.info("progress of %d enrolments recomputed in course %s", changed, course)
