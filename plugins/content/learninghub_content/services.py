@@ -501,14 +501,16 @@ def update_lesson(request, course, lesson: Lesson, changes: dict[str, Any]) -> L
             setattr(lesson, key, changes[key])
     version = None
     new_type = changes.get("type", lesson.type)
-    if new_type != lesson.type or any(k in changes for k in CONTENT_FIELDS):
+    # "format" only says how a "body" sent with it is written
+    content_keys = [k for k in CONTENT_FIELDS if k in changes and k != "format"]
+    if new_type != lesson.type or content_keys:
         _check_type(request, new_type)
-        given = ContentInput(**{k: changes[k] for k in CONTENT_FIELDS if k in changes})
-        if given.format is None:
-            given.format = "html"
-        version = build_version(
-            request, lesson, new_type, given, latest_version(request.db, lesson)
-        )
+        previous = latest_version(request.db, lesson)
+        given = ContentInput(**{k: changes[k] for k in content_keys})
+        if "body" in changes:
+            kept = "markdown" if previous and "markdown" in (previous.data or {}) else "html"
+            given.format = changes.get("format") or kept
+        version = build_version(request, lesson, new_type, given, previous)
         lesson.type = new_type
         request.db.add(version)
     lesson.updated_at = utcnow()

@@ -485,3 +485,20 @@ def test_publishing_emits_an_event_after_commit(tenant, world, client, build, ev
     assert event.payload["course_id"] == str(world.course.id) and event.payload["version"] == 1
     client(tenant, world.learner).post_json(url + "/publish", {})  # refused: no event
     assert len(events.named("content.")) == 1
+
+
+def test_a_markdown_lesson_stays_markdown(tenant, world, client, build):
+    made = build(
+        tenant,
+        world.instructor,
+        world.course,
+        [("S", [{"title": "Md", "format": "markdown", "body": "*one*"}])],
+    )
+    c = client(tenant, world.instructor)
+    url = made["lessons"][0]["url"]
+    edited = c.patch_json(url, {"body": "**two**"}).json["draft"]
+    assert edited["body"].strip() == "<p><strong>two</strong></p>"
+    assert edited["markdown"] == "**two**"
+    html = c.patch_json(url, {"body": "<p>**three**</p>", "format": "html"}).json["draft"]
+    assert html["body"] == "<p>**three**</p>" and html["markdown"] is None
+    assert c.patch_json(url, {"format": "markdown"}).json["draft"]["number"] == 3  # no-op
