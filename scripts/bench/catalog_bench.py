@@ -213,6 +213,13 @@ def print_report(report: dict) -> None:
             f"{fmt(res.get('p99_ms'), '.2f'):>8} {fmt(res.get('ratio'), '.2f'):>8}  "
             f"{want}: {verdict}" + (f"  ({'; '.join(notes)})" if notes else "")
         )
+    if report["app"].get("server_log_tail"):
+        errors = [
+            line
+            for line in report["app"]["server_log_tail"].splitlines()
+            if "error" in line.lower() or "Traceback" in line
+        ]
+        print(f"app log on non-2xx answers: {errors[-1][:160] if errors else '(no error line)'}")
     mem = report["app"].get("memory", {})
     print(
         f"app: start-up {fmt(report['app'].get('startup_s'), '.2f')} s, RSS after load "
@@ -323,6 +330,9 @@ def main(argv: list[str]) -> int:
             report["app"][spec["name"]] = entry
         report["app"]["memory"] = read_rss_mb(app.proc.pid) if app.proc else {}
         app.stop()
+        failed = [r for r in report["app"].values() if isinstance(r, dict) and r.get("non_2xx_3xx")]
+        if failed:  # the workdir goes away: keep what the server said about them
+            report["app"]["server_log_tail"] = app.log_tail(6000)
     except BenchError as exc:
         log(f"ERROR: {exc}")
         report["error"] = str(exc)
