@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import shutil
@@ -183,6 +184,22 @@ def image_size(file: BinaryIO) -> tuple[int | None, int | None]:
         file.seek(0)
 
 
+def without_metadata(file: BinaryIO, size: int) -> tuple[BinaryIO, int]:
+    """The JPEG in ``file`` without its personal metadata (see :mod:`.metadata`), or
+    ``file`` itself when it cannot be cleaned."""
+    from .metadata import MAX_BYTES, strip_jpeg
+
+    if size > MAX_BYTES:
+        return file, size
+    file.seek(0)
+    cleaned = strip_jpeg(file.read())
+    file.seek(0)
+    if cleaned is None:
+        log.info("JPEG kept with its metadata: not understood by the stripper")
+        return file, size
+    return io.BytesIO(cleaned), len(cleaned)
+
+
 def delete_on_abort(request, key: str) -> None:
     storage = request.find_service(IFileStorage)
     tenant_id = request.tenant.id
@@ -266,6 +283,11 @@ def ingest(request, file: BinaryIO, size: int, filename: str, *, quota: bool = T
     check_size(request, size)
     content_type = sniff_file(file)
     check_type(request, content_type, filename)
+    if (
+        content_type == "image/jpeg"
+        and request.plugin_settings(services.PLUGIN).strip_image_metadata
+    ):
+        file, size = without_metadata(file, size)
     asset = MediaAsset(
         id=uuid.uuid4(),
         owner_id=request.identity.id,

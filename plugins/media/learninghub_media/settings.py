@@ -34,6 +34,13 @@ class MediaSettings(BaseModel):
     upload_expiry_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours an unfinished resumable upload is kept."
     )
+    strip_image_metadata: bool = Field(
+        True,
+        description=(
+            "Remove EXIF (GPS position, camera), XMP and IPTC from JPEG originals; the"
+            " pixels are not re-encoded and the orientation is kept."
+        ),
+    )
     clamd_socket: str = Field(
         "",
         description=(
