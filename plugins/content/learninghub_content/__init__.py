@@ -55,13 +55,21 @@ def learninghub_addhooks(pluginmanager) -> None:
 @hookimpl
 def learninghub_courses_landing_sections(request, course) -> list[Widget]:
     """The syllabus: sections with their published lessons, free-preview marks
-    (linked to the player) and durations."""
+    (linked to the player) and durations; for the course's editors, a link to the
+    curriculum editor (shown even before there are lessons)."""
     from . import services
 
     nodes = services.curriculum(request.db, course.id, drafts=False)
-    if not any(n.lessons for n in nodes):
+    editor_url = (
+        request.route_path("content.editor", course_id=str(course.id))
+        if services.can_edit(request, course)
+        else None
+    )
+    if not any(n.lessons for n in nodes) and editor_url is None:
         return []
-    open_all = course.status == "published" and services.has_full_access(request, course)
+    open_all = services.is_staff(request, course) or (
+        course.status == "published" and services.has_full_access(request, course)
+    )
     sections = [
         {
             "title": n.section.title,
@@ -90,6 +98,7 @@ def learninghub_courses_landing_sections(request, course) -> list[Widget]:
             title=request.gettext("Course content"),
             template="content/syllabus.jinja2",
             context={
+                "editor_url": editor_url,
                 "start_url": first_open if open_all else None,
                 "preview_url": first_open if not open_all else None,
                 "sections": sections,

@@ -423,8 +423,19 @@ def test_landing_page_shows_the_syllabus(tenant, world, build, page_browser):
     assert "Unfinished" not in r.text
     assert re.search(r'<a href="[^"]+/learn/welcome">Welcome</a>', r.text)
     assert "Watch a free preview" in r.text
+    assert "Edit the curriculum" not in r.text
     staff = page_browser(tenant, world.instructor).get(f"/courses/{world.course.slug}")
     assert "Start learning" in staff.text
+    assert f'<a href="{editor_url(world.course)}">Edit the curriculum</a>' in staff.text
+
+
+def test_editors_find_the_editor_on_an_empty_draft_course(
+    tenant, user_factory, make_course, page_browser
+):
+    instructor = user_factory(tenant, "instructor")
+    course = make_course(tenant, instructor, status="draft")
+    page = page_browser(tenant, instructor).get(f"/courses/{course.slug}")
+    assert page.status_int == 200 and editor_url(course) in page.text
 
 
 def test_published_lesson_text_is_searchable(tenant, world, build, client):
