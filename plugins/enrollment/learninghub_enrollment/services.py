@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
@@ -219,7 +220,18 @@ def enrol(
             starts_at=starts_at,
             expires_at=expires_at,
         )
-        db.add(enrollment)
+        try:
+            with db.begin_nested():  # a savepoint: a concurrent twin must not abort us
+                db.add(enrollment)
+                db.flush()
+        except IntegrityError:
+            # the same user was enrolled in the same course by a request that committed
+            # in the meantime: theirs is the enrolment (and theirs the event and count)
+            twin = find_enrollment(db, course.id, user.id)
+            if twin is None:
+                raise
+            forget(request)
+            return twin
     else:
         if enrollment.status in ACCESS_STATUSES and not is_lapsed(enrollment, now):
             if source == "admin":  # an admin (re)sets the window of a current enrolment

@@ -288,3 +288,29 @@ def test_enrollment_item_visibility(tenant, user_factory, client, make_course):
     assert client(tenant, user_factory(tenant)).get(url).status_int == 404
     assert client(tenant, user_factory(tenant, "instructor")).get(url).status_int == 404
     assert client(tenant).get(url).status_int == 401
+
+
+def test_a_concurrent_twin_enrolment_is_returned_not_a_500(
+    tenant, user_factory, client, make_course, enrol_directly, monkeypatch, events
+):
+    """Two requests enrol the same user at once: the second one's INSERT meets the
+    unique constraint (simulated: it does not see the first one's row) and answers
+    with the first one's enrolment."""
+    from learninghub_enrollment import services
+
+    setup = make_course(tenant)
+    learner = user_factory(tenant)
+    twin = enrol_directly(tenant, setup.course, learner)
+    real_find = services.find_enrollment
+    calls = []
+
+    def blind_once(db, course_id, user_id):
+        calls.append(1)
+        return None if len(calls) == 1 else real_find(db, course_id, user_id)
+
+    monkeypatch.setattr(services, "find_enrollment", blind_once)
+    monkeypatch.setattr(services, "my_enrollments", lambda request: {})
+    r = client(tenant, learner).post_json(mine(setup.id), {})
+    assert r.status_int == 201, r.text
+    assert r.json["id"] == str(twin.id)
+    assert events.names() == []  # the first request announced it

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
@@ -92,9 +93,17 @@ def refresh_summary(request, course_id) -> Summary:
     transaction)."""
     from learninghub_courses.services import bump_stats
 
-    request.db.flush()
-    current = summary(request.db, course_id)
-    bump_stats(request.db, course_id, rating_average=current.average, rating_count=current.count)
+    db = request.db
+    db.flush()
+    first = summary(db, course_id)
+    # The UPDATE takes the course row's lock. A transaction that changed another
+    # review of the course at the same time waits here until the first one commits;
+    # under READ COMMITTED its next statement then sees that review, so the summary
+    # computed after the lock is complete (the last writer does not lose a review).
+    bump_stats(db, course_id, rating_average=first.average, rating_count=first.count)
+    current = summary(db, course_id)
+    if current != first:
+        bump_stats(db, course_id, rating_average=current.average, rating_count=current.count)
     return current
 
 
@@ -217,7 +226,12 @@ def create(request, course, rating: int, body: str) -> Review:
         created_at=now,
         updated_at=now,
     )
-    request.db.add(review)
+    try:
+        with request.db.begin_nested():  # a concurrent twin must not abort the request
+            request.db.add(review)
+            request.db.flush()
+    except IntegrityError:
+        raise ProblemError(409, "Conflict", "you already reviewed this course") from None
     refresh_summary(request, course.id)
     _emit(request, CREATED_EVENT, review, rating=rating)
     return review
@@ -266,7 +280,12 @@ def vote(request, review: Review, helpful: bool) -> bool:
         raise ProblemError(403, "Forbidden", "you cannot vote for your own review")
     existing = request.db.get(ReviewVote, (review.id, user.id))
     if helpful and existing is None:
-        request.db.add(ReviewVote(review_id=review.id, user_id=user.id))
+        try:
+            with request.db.begin_nested():
+                request.db.add(ReviewVote(review_id=review.id, user_id=user.id))
+                request.db.flush()
+        except IntegrityError:
+            return False  # the same vote, counted by a request that committed first
         delta = 1
     elif not helpful and existing is not None:
         request.db.delete(existing)
@@ -302,8 +321,12 @@ def report(request, review: Review, reason: str) -> ReviewReport:
         reason=clean_text(reason),
         created_at=utcnow(),
     )
-    request.db.add(entry)
-    request.db.flush()
+    try:
+        with request.db.begin_nested():
+            request.db.add(entry)
+            request.db.flush()
+    except IntegrityError:
+        raise ProblemError(409, "Conflict", "you already reported this review") from None
     request.hooks.learninghub_reviews_reported(request=request, review=review, report=entry)
     _emit(request, REPORTED_EVENT, review, reporter_id=str(user.id), report_id=str(entry.id))
     return entry

@@ -119,3 +119,34 @@ def test_report_input_and_access(tenant, user_factory, client, make_course, lear
     assert client(tenant).post_json(url + "/report", {"reason": "bad review"}).status_int == 401
     guest = client(tenant, user_factory(tenant, "guest"))
     assert guest.post_json(url + "/report", {"reason": "bad review"}).status_int == 403
+
+
+def test_concurrent_twins_answer_409_not_500(
+    tenant, user_factory, client, make_course, learner_in, monkeypatch
+):
+    """A second review, vote or report racing the first meets the unique constraints
+    (simulated by hiding the first one's row from the checks)."""
+    from learninghub_reviews import services
+
+    course = make_course(tenant)
+    _, c = learner_in(tenant, course)
+    c.post_json(f"/api/v1/courses/{course.id}/reviews", {"rating": 3})
+    monkeypatch.setattr(services, "my_review", lambda request, course: None)
+    r = c.post_json(f"/api/v1/courses/{course.id}/reviews", {"rating": 4})
+    assert r.status_int == 409 and r.json["detail"] == "you already reviewed this course"
+    monkeypatch.undo()
+    _, _, url = write_review(tenant, course, learner_in)
+    reader = client(tenant, user_factory(tenant))
+    reader.post_json(url + "/report", {"reason": "first report"})
+    import sqlalchemy.orm
+
+    real_scalar = sqlalchemy.orm.Session.scalar
+
+    def blind(self, statement, *args, **kwargs):
+        if "review_reports" in str(statement):
+            return None
+        return real_scalar(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(sqlalchemy.orm.Session, "scalar", blind)
+    r = reader.post_json(url + "/report", {"reason": "second report"})
+    assert r.status_int == 409 and r.json["detail"] == "you already reported this review"
