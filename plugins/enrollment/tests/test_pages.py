@@ -180,3 +180,19 @@ def test_disabled_for_one_tenant_while_another_keeps_it(
     assert other.post_json(f"/api/v1/courses/{theirs.id}/enrollment", {}).status_int == 201
     assert page_browser(other_tenant, them).get("/my-learning").status_int == 200
     assert NAV_LINK in page_browser(other_tenant, them).get("/dashboard").text
+
+
+def test_pages_speak_spanish_and_arabic(
+    tenant, user_factory, client, page_browser, make_course, db
+):
+    instructor = user_factory(tenant, "instructor")
+    setup = make_course(tenant, instructor=instructor)
+    learner = user_factory(tenant)
+    client(tenant, learner).post_json(f"/api/v1/courses/{setup.id}/enrollment", {})
+    for user, locale in ((learner, "es"), (instructor, "ar")):
+        user.locale = locale
+    db.flush()
+    es = page_browser(tenant, learner).get("/my-learning")
+    assert "<h1>Mi aprendizaje</h1>" in es.text and "Empieza el curso" in es.text
+    ar = page_browser(tenant, instructor).get(f"/teach/courses/{setup.id}/roster")
+    assert 'dir="rtl"' in ar.text and "تنزيل بصيغة CSV" in ar.text

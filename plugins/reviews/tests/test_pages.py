@@ -194,3 +194,20 @@ def test_reviews_page_statements_do_not_grow(
         return len(page_work(statements))
 
     assert cost(5) == cost(50)
+
+
+def test_reviews_page_speaks_spanish_and_arabic(
+    tenant, user_factory, page_browser, make_course, learner_in, db
+):
+    course = make_course(tenant)
+    for rating in (5, 4):
+        post_review(tenant, course, learner_in, rating)
+    reader = user_factory(tenant)
+    reader.locale = "es"
+    db.flush()
+    es = page_browser(tenant, reader).get(page(course))
+    assert "2 reseñas" in es.text and "Lo que dicen los estudiantes" in es.text
+    reader.locale = "ar"
+    db.flush()
+    ar = page_browser(tenant, reader).get(page(course))
+    assert 'dir="rtl"' in ar.text and "مراجعتان" in ar.text
