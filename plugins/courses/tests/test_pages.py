@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from learninghub.hookspecs import hookimpl
 
 
@@ -321,3 +323,22 @@ def test_review_queue_refuses_others(
 def test_nav_and_admin_section(tenant, page_browser, admin, session_cookie):
     r = page_browser(tenant, cookie=session_cookie(tenant, admin)).get("/admin/courses")
     assert 'href="/admin/courses"' in r.text and 'href="/teach"' in r.text
+
+
+@pytest.mark.parametrize(
+    "locale, heading, price",
+    [("es", "Cursos", "19,99\u00a0€"), ("ar", "الدورات", "19.99\u00a0€")],
+)
+def test_catalog_in_spanish_and_arabic(
+    tenant, page_browser, make_course, user_factory, session_cookie, db, locale, heading, price
+):
+    make_course(tenant, title="Paid one", price_minor=1999, currency="EUR")
+    user = user_factory(tenant, "learner")
+    user.locale = locale
+    db.flush()
+    r = page_browser(tenant, cookie=session_cookie(tenant, user)).get("/courses")
+    assert r.status_int == 200
+    assert f"<h1>{heading}</h1>" in r.text
+    assert price in r.text
+    if locale == "ar":
+        assert 'dir="rtl"' in r.text
