@@ -361,7 +361,7 @@ class ContentInput:
     data: dict[str, Any] | None = None
 
 
-def _check_asset(request, lesson: Lesson, asset_id: uuid.UUID | None, lesson_type: str) -> None:
+def _check_asset(request, lesson: Lesson, asset_id: uuid.UUID | None, lesson_type: str) -> Any:
     """The asset must exist, be ready, be visible to the editor (media's rule: so
     nobody publishes someone else's private file) and match the type. Called before
     the new version is added: until then the lesson does not vouch for the asset."""
@@ -378,6 +378,7 @@ def _check_asset(request, lesson: Lesson, asset_id: uuid.UUID | None, lesson_typ
         raise invalid(
             ["media_asset_id"], f"the asset is {asset.content_type}, not {lesson_type}", "type"
         )
+    return asset
 
 
 def build_version(
@@ -414,7 +415,9 @@ def build_version(
         except EmbedRefused as exc:
             raise invalid(["embed_url"], str(exc), "embed_refused") from None
     if lesson_type in ("video", "audio", "file"):
-        _check_asset(request, lesson, asset_id, lesson_type)
+        asset = _check_asset(request, lesson, asset_id, lesson_type)
+        if lesson.duration_s is None and lesson_type != "file" and asset.duration_s:
+            lesson.duration_s = int(asset.duration_s)  # the media's length, unless set
     else:
         asset_id = None
     if lesson_type == "embed":

@@ -53,7 +53,7 @@ def make_asset(db):
     """``make_asset(tenant, owner, content_type="video/mp4")``: a ready media asset."""
     from learninghub_media.models import MediaAsset
 
-    def make(tenant, owner=None, content_type="video/mp4", status="ready"):
+    def make(tenant, owner=None, content_type="video/mp4", status="ready", duration_s=None):
         asset = MediaAsset(
             id=uuid.uuid4(),
             tenant_id=tenant.id,
@@ -64,6 +64,7 @@ def make_asset(db):
             sha256="0" * 64,
             storage_key=f"test/{uuid.uuid4().hex}",
             status=status,
+            duration_s=duration_s,
             created_at=utcnow(),
         )
         db.add(asset)

@@ -502,3 +502,17 @@ def test_a_markdown_lesson_stays_markdown(tenant, world, client, build):
     html = c.patch_json(url, {"body": "<p>**three**</p>", "format": "html"}).json["draft"]
     assert html["body"] == "<p>**three**</p>" and html["markdown"] is None
     assert c.patch_json(url, {"format": "markdown"}).json["draft"]["number"] == 3  # no-op
+
+
+def test_media_lessons_take_the_length_of_their_asset(tenant, world, client, build, make_asset):
+    made = build(tenant, world.instructor, world.course, [("S", [])])
+    c = client(tenant, world.instructor)
+    base = {"section_id": made["sections"][0]["id"], "title": "V", "type": "video"}
+    clip = make_asset(tenant, world.instructor, "video/mp4", duration_s=125)
+    unready = make_asset(tenant, world.instructor, "video/mp4", status="uploading")
+    r = c.post_json(world.base + "/lessons", {**base, "media_asset_id": str(clip.id)})
+    assert r.json["duration_s"] == 125
+    given = {**base, "media_asset_id": str(clip.id), "duration_s": 60}
+    assert c.post_json(world.base + "/lessons", given).json["duration_s"] == 60
+    r = c.post_json(world.base + "/lessons", {**base, "media_asset_id": str(unready.id)})
+    assert problem(r, 422)["errors"][0]["path"] == ["body", "media_asset_id"]
