@@ -116,6 +116,19 @@ class Seeder:
         ingest.check_quota(req, len(data))
         return ingest.ingest(req, io.BytesIO(data), len(data), name)
 
+    def _try_ingest(self, req, data: bytes, filename: str):
+        """The ready asset, or None when media refuses it (a tenant's type allow-list,
+        size limit or quota; a scanner's verdict): the seed goes on without it."""
+        try:
+            asset = self._ingest(req, data, filename)
+        except ProblemError as exc:
+            log.warning("demo data: %s refused by media: %s", filename, exc)
+            return None
+        if not asset.is_ready:
+            log.warning("demo data: %s is %s; left out", filename, asset.status)
+            return None
+        return asset
+
     def media_asset(self, req, kind: str):
         """The generated clip of ``kind`` (video or audio) stored once per run as a
         media asset of the author; None when ffmpeg is not available."""
@@ -126,10 +139,7 @@ class Seeder:
             )
             asset = None
             if path is not None:
-                asset = self._ingest(req, path.read_bytes(), path.name)
-                if not asset.is_ready:
-                    log.warning("demo data: the %s clip is %s; left out", kind, asset.status)
-                    asset = None
+                asset = self._try_ingest(req, path.read_bytes(), path.name)
             self._media[kind] = asset
         asset = self._media[kind]
         if asset is None and not self._media_missing_logged:
@@ -147,7 +157,7 @@ class Seeder:
         existing = courses.get_course_by_slug(self.db, spec.slug)
         if existing is not None:
             return existing
-        thumbnail = self._ingest(
+        thumbnail = self._try_ingest(
             author_req, generate.thumbnail_png(spec.title), f"{spec.slug}-cover.png"
         )
         body = CourseCreate(
@@ -161,7 +171,7 @@ class Seeder:
             language=spec.language,
             price_minor=spec.price_minor,
             currency=spec.currency,
-            thumbnail_asset_id=thumbnail.id if thumbnail.is_ready else None,
+            thumbnail_asset_id=thumbnail.id if thumbnail is not None else None,
         )
         try:
             course = workflow.create_course(author_req, body.model_dump())
