@@ -29,6 +29,7 @@ import tempfile
 import uuid
 from datetime import timedelta
 
+import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -144,11 +145,16 @@ def refuse(request, upload: MediaUpload, exc: ProblemError) -> Response:
     return problem_view(exc, request)
 
 
-def purge_expired(request) -> None:
-    """Delete the tenant's expired uploads and their chunks (run at each creation)."""
-    now = utcnow()
-    for upload in request.db.query(MediaUpload).filter(MediaUpload.expires_at <= now).limit(50):
+def purge_expired(request, limit: int | None = 50) -> int:
+    """Delete the tenant's expired uploads and their chunks; return how many. Run at
+    each creation (50 at most) and by ``learninghub media purge-uploads`` (all)."""
+    stmt = sa.select(MediaUpload).where(MediaUpload.expires_at <= utcnow())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    uploads = list(request.db.scalars(stmt))
+    for upload in uploads:
         discard(request, upload)
+    return len(uploads)
 
 
 class BodyReader:
