@@ -44,6 +44,8 @@ def includeme(config) -> None:
     config.add_route("courses.page.teach_edit", "/teach/{id}")
     config.add_route("courses.page.teach_action", "/teach/{id}/{action}")
     config.add_route("courses.page.admin", "/admin/courses")
+    config.add_route("courses.page.admin_categories", "/admin/courses/categories")
+    config.add_route("courses.page.admin_category", "/admin/courses/categories/{id}")
     config.add_route("courses.page.admin_action", "/admin/courses/{id}/{action}")
     config.scan(".api")
     config.scan(".views")
@@ -78,9 +80,20 @@ def learninghub_nav_items(request) -> list[NavItem]:
 
 @hookimpl
 def learninghub_admin_sections(request) -> list[NavItem]:
-    if request.identity is None or not request.has_permission(CoursePermission.REVIEW):
+    if request.identity is None:
         return []
-    return [NavItem(order=250, title=request.gettext("Courses"), url="/admin/courses")]
+    items = []
+    if request.has_permission(CoursePermission.REVIEW):
+        items.append(NavItem(order=250, title=request.gettext("Courses"), url="/admin/courses"))
+    if request.has_permission(CoursePermission.CATEGORIES):
+        items.append(
+            NavItem(
+                order=251,
+                title=request.gettext("Course categories"),
+                url="/admin/courses/categories",
+            )
+        )
+    return items
 
 
 @hookimpl

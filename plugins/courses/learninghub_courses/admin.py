@@ -82,3 +82,123 @@ def review_action(request):
         message = request.gettext("This course is no longer waiting for review.")
         return _queue(request, {"form": message}, status=409)
     return HTTPSeeOther(location=request.route_path("courses.page.admin", _query={"done": done}))
+
+
+# ----------------------------------------------------------------- categories
+
+CATEGORIES_PAGE = "courses/admin_categories.jinja2"
+CATEGORIES_SECTION = "/admin/courses/categories"
+CATEGORY_DONE = {
+    "created": N_("Category created."),
+    "saved": N_("Category saved."),
+    "deleted": N_("Category deleted. Its sub-categories moved up; its courses have no category."),
+}
+CATEGORY_MESSAGES = {
+    "name": N_("Enter a name of at most 120 characters."),
+    "slug": N_("Use lower-case letters, digits and single hyphens, such as intro-to-python."),
+    "parent_id": N_("Choose another parent: not the category itself or one of its sub-categories."),
+    "position": N_("Enter a whole number of zero or more."),
+}
+CATEGORY_CONFLICT = N_("Another category already uses this address.")
+
+
+def _category_values(request) -> dict[str, str]:
+    return {
+        "name": request.POST.get("name", "").strip(),
+        "slug": request.POST.get("slug", "").strip(),
+        "parent_id": request.POST.get("parent_id", "").strip(),
+        "position": request.POST.get("position", "0").strip() or "0",
+    }
+
+
+def _category_errors(request, exc) -> dict[str, str]:
+    from pydantic import ValidationError
+
+    errors: dict[str, str] = {}
+    if isinstance(exc, ValidationError):
+        fields = [str(e["loc"][0]) if e["loc"] else "form" for e in exc.errors()]
+    else:
+        fields = [str(e["path"][-1]) for e in (exc.errors or [])] or ["form"]
+    for field in fields:
+        if isinstance(exc, ProblemError) and exc.status == 409:
+            message = CATEGORY_CONFLICT
+        else:
+            message = CATEGORY_MESSAGES.get(field, CATEGORY_MESSAGES["name"])
+        errors.setdefault(field, request.gettext(message))
+    return errors
+
+
+def _categories_page(request, status=200, values=None, errors=None, editing=None):
+    done = request.GET.get("done")
+    return render_page(
+        request,
+        CATEGORIES_PAGE,
+        status,
+        section=CATEGORIES_SECTION,
+        tree=workflow.category_tree(workflow.all_categories(request.db)),
+        values=values or {"name": "", "slug": "", "parent_id": "", "position": "0"},
+        errors=errors or {},
+        editing=editing,
+        flash=request.gettext(CATEGORY_DONE[done]) if done in CATEGORY_DONE else "",
+    )
+
+
+def _categories_done(request, done: str):
+    return HTTPSeeOther(
+        location=request.route_path("courses.page.admin_categories", _query={"done": done})
+    )
+
+
+@view_config(route_name="courses.page.admin_categories", request_method=("GET", "POST"))
+def categories_page(request):
+    """The category tree; POST creates one."""
+    from pydantic import ValidationError
+
+    from .schemas import CategoryCreate
+
+    denied = gate(request, P.CATEGORIES)
+    if denied is not None:
+        return denied
+    if request.method == "GET":
+        return _categories_page(request)
+    values = _category_values(request)
+    try:
+        body = CategoryCreate(**{**values, "parent_id": values["parent_id"] or None})
+        workflow.create_category(request, body.model_dump())
+    except (ValidationError, ProblemError) as exc:
+        status = exc.status if isinstance(exc, ProblemError) else 422
+        return _categories_page(request, status, values, _category_errors(request, exc))
+    return _categories_done(request, "created")
+
+
+@view_config(route_name="courses.page.admin_category", request_method="POST")
+def category_action(request):
+    """Save (rename, move, reorder) or delete one category."""
+    import uuid
+
+    from pydantic import ValidationError
+
+    from .models import CourseCategory
+    from .schemas import CategoryUpdate
+
+    denied = gate(request, P.CATEGORIES)
+    if denied is not None:
+        return denied
+    try:
+        category = request.db.get(CourseCategory, uuid.UUID(request.matchdict["id"]))
+    except ValueError:
+        category = None
+    if category is None:
+        raise HTTPNotFound()
+    if request.POST.get("action") == "delete":
+        workflow.delete_category(request, category)
+        return _categories_done(request, "deleted")
+    values = _category_values(request)
+    try:
+        body = CategoryUpdate(**{**values, "parent_id": values["parent_id"] or None})
+        workflow.update_category(request, category, body.model_dump())
+    except (ValidationError, ProblemError) as exc:
+        status = exc.status if isinstance(exc, ProblemError) else 422
+        errors = _category_errors(request, exc)
+        return _categories_page(request, status, errors=errors, editing=(category.id, values))
+    return _categories_done(request, "saved")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from learninghub.hookspecs import hookimpl
 
@@ -342,3 +343,64 @@ def test_catalog_in_spanish_and_arabic(
     assert price in r.text
     if locale == "ar":
         assert 'dir="rtl"' in r.text
+
+
+# ----------------------------------------------------------------- category admin
+
+
+def test_admin_manages_categories_on_the_page(tenant, page_browser, admin, session_cookie, db):
+    from learninghub_courses.models import CourseCategory
+
+    b = page_browser(tenant, cookie=session_cookie(tenant, admin))
+    page = b.get("/admin/courses/categories")
+    assert page.status_int == 200 and "There are no categories yet" in page.text
+    r = b.submit(page, "/admin/courses/categories", {"name": "Arts", "slug": "arts"})
+    assert r.status_int == 303
+    arts = db.scalar(sa.select(CourseCategory).where(CourseCategory.slug == "arts"))
+    r = b.submit(
+        page,
+        "/admin/courses/categories",
+        {"name": "Music", "slug": "music", "parent_id": str(arts.id), "position": "2"},
+    )
+    assert r.status_int == 303
+    music = db.scalar(sa.select(CourseCategory).where(CourseCategory.slug == "music"))
+    assert music.parent_id == arts.id and music.position == 2
+    bad = b.submit(page, "/admin/courses/categories", {"name": "", "slug": "Bad slug"})
+    assert bad.status_int == 422 and "There is a problem" in bad.text
+    taken = b.submit(page, "/admin/courses/categories", {"name": "Again", "slug": "arts"})
+    assert taken.status_int == 409 and "Another category already uses this address" in taken.text
+    cycle = b.submit(
+        page,
+        f"/admin/courses/categories/{arts.id}",
+        {"name": "Arts", "slug": "arts", "parent_id": str(music.id), "action": "save"},
+    )
+    assert cycle.status_int == 422
+    r = b.submit(
+        page,
+        f"/admin/courses/categories/{music.id}",
+        {"name": "Music and sound", "slug": "music", "parent_id": "", "action": "save"},
+    )
+    assert r.status_int == 303
+    db.refresh(music)
+    assert music.name == "Music and sound" and music.parent_id is None
+    r = b.submit(page, f"/admin/courses/categories/{arts.id}", {"action": "delete"})
+    assert r.status_int == 303
+    gone = (
+        sa.select(sa.func.count()).select_from(CourseCategory).where(CourseCategory.id == arts.id)
+    )
+    assert db.scalar(gone) == 0
+
+
+def test_category_page_refuses_others(
+    tenant, other_tenant, page_browser, instructor, session_cookie, user_factory, make_category
+):
+    cat = make_category(tenant, "Ours")
+    assert page_browser(tenant).get("/admin/courses/categories").status_int in (302, 303)
+    b = page_browser(tenant, cookie=session_cookie(tenant, instructor))
+    assert b.get("/admin/courses/categories").status_int == 403
+    foreign = user_factory(other_tenant, "admin")
+    fb = page_browser(other_tenant, cookie=session_cookie(other_tenant, foreign))
+    page = fb.get("/admin/courses/categories")
+    assert page.status_int == 200 and "Ours" not in page.text
+    r = fb.submit(page, f"/admin/courses/categories/{cat.id}", {"action": "delete"})
+    assert r.status_int == 404
