@@ -146,6 +146,10 @@ def measure(server: Server, target: dict, headers: dict, args, cpu: int | None) 
         entry["error"] = str(exc)
         return entry
     entry.update(result)
+    if result.get("socket_errors") and not result.get("p99_ms"):
+        # wrk reports 0.00us latencies when no request finished within its timeout
+        entry["p50_ms"] = entry["p99_ms"] = None
+        entry["error"] = f"no answer within wrk's timeout (5 s) for {result['socket_errors']}"
     return entry
 
 
