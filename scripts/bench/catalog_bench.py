@@ -112,6 +112,16 @@ def seed_instance(env: dict[str, str], args: argparse.Namespace) -> dict:
     return seed
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load(server: Server, path: str, headers: dict, args, cpu: int | None, secs: float) -> dict:
     assert server.port is not None
     return run_wrk(
@@ -141,7 +151,15 @@ def measure(server: Server, target: dict, headers: dict, args, cpu: int | None) 
     try:
         if args.warmup > 0:
             load(server, target["path"], headers, args, cpu, args.warmup)
+        assert server.proc is not None
+        cpu_before = cpu_seconds(server.proc.pid)
         result = load(server, target["path"], headers, args, cpu, args.duration)
+        cpu_after = cpu_seconds(server.proc.pid)
+        done = result.get("requests")
+        if cpu_before is not None and cpu_after is not None and done:
+            # CPU the server spent per answer: unlike req/s, hardly changed by other
+            # processes competing for the core (they delay the server, not add to it)
+            result["server_cpu_ms_per_req"] = (cpu_after - cpu_before) * 1000 / done
     except (BenchError, subprocess.TimeoutExpired) as exc:
         entry["error"] = str(exc)
         return entry
@@ -149,7 +167,7 @@ def measure(server: Server, target: dict, headers: dict, args, cpu: int | None) 
     if result.get("socket_errors") and not result.get("p99_ms"):
         # wrk reports 0.00us latencies when no request finished within its timeout
         entry["p50_ms"] = entry["p99_ms"] = None
-        entry["error"] = f"no answer within wrk's timeout (5 s) for {result['socket_errors']}"
+        entry["error"] = f"{result['socket_errors']} requests timed out (wrk's timeout: 5 s)"
     return entry
 
 
@@ -185,13 +203,17 @@ def print_report(report: dict) -> None:
             f"{seed['enrolments']} enrolments in tenant {seed['tenant']} "
             f"(seeded in {seed['seconds']['total']:.1f}s)"
         )
-    head = f"{'target':<48} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x hello':>8}  goal"
+    head = (
+        f"{'target':<48} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x hello':>8} "
+        f"{'cpu ms/req':>10}  goal"
+    )
     print(head)
     print("-" * (len(head) + 40))
     h = report["hello"]
     print(
         f"{'hello-world (bare Pyramid) ' + h.get('path', ''):<48} {fmt(h.get('rps')):>8} "
-        f"{fmt(h.get('p50_ms'), '.2f'):>8} {fmt(h.get('p99_ms'), '.2f'):>8} {'1.00':>8}"
+        f"{fmt(h.get('p50_ms'), '.2f'):>8} {fmt(h.get('p99_ms'), '.2f'):>8} {'1.00':>8} "
+        f"{fmt(h.get('server_cpu_ms_per_req'), '.2f'):>10}"
     )
     for name, res in report["app"].items():
         if not isinstance(res, dict) or "path" not in res:
@@ -214,7 +236,8 @@ def print_report(report: dict) -> None:
             label = label[:45] + "..."
         print(
             f"{label:<48} {fmt(res.get('rps')):>8} {fmt(res.get('p50_ms'), '.2f'):>8} "
-            f"{fmt(res.get('p99_ms'), '.2f'):>8} {fmt(res.get('ratio'), '.2f'):>8}  "
+            f"{fmt(res.get('p99_ms'), '.2f'):>8} {fmt(res.get('ratio'), '.2f'):>8} "
+            f"{fmt(res.get('server_cpu_ms_per_req'), '.2f'):>10}  "
             f"{want}: {verdict}" + (f"  ({'; '.join(notes)})" if notes else "")
         )
     if report["app"].get("server_log_tail"):
