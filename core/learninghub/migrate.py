@@ -182,10 +182,12 @@ def new_revision(
             )
         version_path = _package_dir(plugin.manifest.migrations)
         os.makedirs(version_path, exist_ok=True)
-        prefix = branch + "_"
+        from .plugins import plugin_tables
+
+        owned_by_plugin = plugin_tables(plugin)
 
         def owns(name: str) -> bool:
-            return name.startswith(prefix)
+            return name in owned_by_plugin
 
     def include_object(obj, name, type_, reflected, compare_to):
         table = obj if type_ == "table" else getattr(obj, "table", None)

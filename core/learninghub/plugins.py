@@ -79,6 +79,22 @@ def toposort(plugins: dict[str, PluginManifest]) -> list[str]:
     return order
 
 
+def plugin_tables(plugin: LoadedPlugin) -> set[str]:
+    """Tables a plugin owns: those of the mapped classes defined in its package, and
+    any table named ``<plugin>_*`` (the earlier naming rule)."""
+    from .db import Base
+
+    package = plugin.module.__name__.split(".")[0]
+    owned = {
+        m.local_table.name
+        for m in Base.registry.mappers
+        if m.class_.__module__ == package or m.class_.__module__.startswith(package + ".")
+    }
+    prefix = plugin.name + "_"
+    owned |= {t.name for t in db_metadata.sorted_tables if t.name.startswith(prefix)}
+    return owned
+
+
 def instance_only_fields(model) -> frozenset[str]:
     """Settings fields a tenant may not change: declared with
     ``Field(..., json_schema_extra={"instance_only": True})`` (network safety switches,
@@ -314,11 +330,11 @@ class Installer:
         """Called before the plugin's record is removed; data is kept."""
 
     def purge(self, context: InstallContext) -> None:
-        """Delete the tenant's rows from every table named ``<plugin>_*`` (children
-        first)."""
-        prefix = context.plugin.name + "_"
+        """Delete the tenant's rows from every table the plugin owns
+        (:func:`plugin_tables`), children first."""
+        owned = plugin_tables(context.plugin)
         for table in reversed(db_metadata.sorted_tables):
-            if table.name.startswith(prefix) and "tenant_id" in table.c:
+            if table.name in owned and "tenant_id" in table.c:
                 context.db.execute(table.delete().where(table.c.tenant_id == context.tenant.id))
 
 

@@ -280,3 +280,15 @@ def test_after_commit_callbacks_of_a_doomed_transaction_never_run():
     assert ran == []
     tm.commit()
     assert ran == ["committed"]
+
+
+def test_plugin_tables_are_those_of_its_own_models(registry):
+    from learninghub.plugins import plugin_tables
+
+    plugins = registry["plugins"]
+    if "content" not in plugins.plugins or "courses" not in plugins.plugins:
+        pytest.skip("the catalog plugins are not installed")
+    content = plugin_tables(plugins.get("content"))
+    assert {"course_sections", "lessons", "lesson_versions"} <= content
+    assert "courses" not in content and "users" not in content
+    assert plugin_tables(plugins.get("announcements")) == {"announcements_announcements"}
