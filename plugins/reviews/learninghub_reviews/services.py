@@ -71,6 +71,20 @@ class Summary:
         }
 
 
+def summarize(counts: dict[int, int]) -> Summary:
+    """The summary of ``rating -> number of reviews`` (ratings outside 1..5 ignored):
+    count, average rounded to two decimals (0 without reviews), distribution."""
+    result = Summary()
+    for rating, count in counts.items():
+        if 1 <= int(rating) <= 5:
+            result.distribution[int(rating)] += int(count)
+    result.count = sum(result.distribution.values())
+    if result.count:
+        total = sum(r * n for r, n in result.distribution.items())
+        result.average = round(total / result.count, 2)
+    return result
+
+
 def summary(db, course_id) -> Summary:
     """The rating summary of the course's visible reviews (one statement)."""
     rows = db.execute(
@@ -78,14 +92,7 @@ def summary(db, course_id) -> Summary:
         .where(Review.course_id == course_id, Review.hidden.is_(False))
         .group_by(Review.rating)
     ).all()
-    result = Summary()
-    for rating, count in rows:
-        result.distribution[int(rating)] = int(count)
-    result.count = sum(result.distribution.values())
-    if result.count:
-        total = sum(r * n for r, n in result.distribution.items())
-        result.average = round(total / result.count, 2)
-    return result
+    return summarize(dict(rows))
 
 
 def refresh_summary(request, course_id) -> Summary:
