@@ -301,7 +301,7 @@ class SecurityPolicy:
         user = request.db.get(User, session.user_id)
         if user is None or not user.is_active:
             return None
-        touch(session)
+        touch(session, request=request)
         request.__dict__["_lh_session"] = session
         return user
 

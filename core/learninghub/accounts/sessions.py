@@ -6,6 +6,7 @@ refresh tokens, and everything that must end sessions (password change, suspensi
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from ..db import utcnow
 from ..identity import User
 from .models import UserSession, token_hash
 
+log = logging.getLogger("learninghub.accounts")
 PAGE = "page"
 API = "api"
 
@@ -61,11 +63,44 @@ def find_page_session(db, token: str) -> UserSession | None:
     return session if is_live(session) else None
 
 
-def touch(session: UserSession, min_interval: int = 60) -> None:
-    """Record activity, at most once a minute (avoids a write per request)."""
+def touch(session: UserSession, min_interval: int = 60, request=None) -> None:
+    """Record activity, at most once a minute (avoids a write per request).
+
+    On SQLite (outside tests) the timestamp is written after the request commits, in a
+    short transaction of its own: a request that read first and then writes fails
+    with "database is locked" whenever another writer committed in between
+    (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry), and concurrent page
+    requests of one user made exactly that happen. The write is best effort."""
     now = utcnow()
-    if (now - session.last_seen_at).total_seconds() >= min_interval:
+    if (now - session.last_seen_at).total_seconds() < min_interval:
+        return
+    registry = getattr(request, "registry", None)
+    engine = registry.get("db.engine") if registry is not None else None
+    if (
+        engine is None
+        or engine.dialect.name != "sqlite"
+        or registry.get("db.test_connection") is not None
+    ):
         session.last_seen_at = now
+        return
+    session_id = session.id
+
+    def write() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.info["immediate"] = True
+                with conn.begin():
+                    conn.execute(
+                        sa.update(UserSession)
+                        .where(UserSession.id == session_id)
+                        .values(last_seen_at=now)
+                    )
+        except Exception:
+            log.warning("could not record session activity", exc_info=True)
+
+    from ..events import after_commit
+
+    after_commit(getattr(request, "tm", None), write)
 
 
 def revoke_session(session: UserSession, reason: str) -> None:
