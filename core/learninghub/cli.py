@@ -398,8 +398,10 @@ def seed_demo(env: Env) -> dict[str, str]:
         manager = TenantPlugins(env.registry, session, t)
         records = manager.records()
         for name in plugins.order:
-            if not plugins.plugins[name].manifest.hidden and name not in records:
-                manager.enable(name)
+            if name not in records and (
+                not plugins.plugins[name].manifest.hidden or name == "demo"
+            ):
+                manager.enable(name)  # every listed plugin, and the demo content plugin
         for role, password in DEMO_PASSWORDS.items():
             email = f"{role}@demo.example"
             if session.scalar(sa.select(User).where(User.email == email)) is None:
@@ -443,7 +445,9 @@ def seed_demo(env: Env) -> dict[str, str]:
         campus_plugins = TenantPlugins(env.registry, session, campus)
         campus_records = campus_plugins.records()
         for name in plugins.order:
-            if not plugins.plugins[name].manifest.hidden and name not in campus_records:
+            if name not in campus_records and (
+                not plugins.plugins[name].manifest.hidden or name == "demo"
+            ):
                 campus_plugins.enable(name)
         email = "admin@campus.example"
         if session.scalar(sa.select(User).where(User.email == email)) is None:

@@ -134,6 +134,7 @@ def make_tenant_request(registry, tenant, transaction_manager, path: str = "/") 
     apply_request_extensions(request)
     request.tm = transaction_manager
     request.__dict__["tenant"] = tenant
+    request.context = None  # has_permission(permission) works without a traversal context
     return request
 
 
@@ -157,11 +158,13 @@ def run_task(
     if plugin is not None and not tenant.is_enabled(plugin):
         log.info("task %s skipped: plugin %s disabled for tenant %s", name, plugin, tenant.slug)
         return "skipped"
-    from .observability import bind_log_context
+    from .observability import _log_context, bind_log_context
 
     tm = transaction.TransactionManager(explicit=True)
     request = make_tenant_request(registry, tenant, tm)
     request.request_id = request_id or uuid.uuid4().hex
+    # an in-process task runs inside its caller: restore the caller's log context after
+    outer_log_context = _log_context.set(dict(_log_context.get() or {}))
     bind_log_context(request_id=request.request_id, tenant=tenant.slug, task=name, plugin=plugin)
     metrics = registry.get("metrics")
     tm.begin()
@@ -177,6 +180,7 @@ def run_task(
     finally:
         if "db" in request.__dict__:
             request.db.close()
+        _log_context.reset(outer_log_context)
     if metrics is not None:
         metrics.tasks.labels(name, "done").inc()
     return "done"
