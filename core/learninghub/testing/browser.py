@@ -357,7 +357,13 @@ def serve_live_app(raw_settings: dict[str, Any], folder: Path) -> Iterator[LiveA
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory, lh_raw_settings) -> Iterator[LiveApp]:
-    """The app served on 127.0.0.1 for this module's browser tests (see :class:`LiveApp`)."""
+    """The app served on 127.0.0.1 for this module's browser tests (see :class:`LiveApp`).
+
+    The live app always runs on its own SQLite file, so its tests run in the SQLite
+    pass only: in the PostgreSQL pass (``LEARNINGHUB_TEST_DATABASE_URL`` set) they
+    would repeat the same thing."""
+    if os.environ.get("LEARNINGHUB_TEST_DATABASE_URL"):
+        pytest.skip("live-app tests run in the SQLite pass (the live app uses SQLite)")
     folder = tmp_path_factory.mktemp("live")
     with serve_live_app(live_settings(lh_raw_settings, folder), folder) as live:
         yield live
