@@ -2,9 +2,9 @@
 full-text search, facets, sorts and pagination in a fixed number of SQL statements.
 
 Statements per call, whatever the number of courses: the caller's course roles
-(signed-in users), the total, the page's rows, the categories (one query for the
-facet labels, the cards and the category filter), the page's instructors (one
-query), and one per facet (category, level, language, price, rating). Text search
+(signed-in users), the categories (one query for the facet labels, the cards and the
+category filter), one grouped count from which the total and every facet are summed,
+the page's rows (two with a relevance sort), and the page's instructors. Text search
 asks the search index for matching ids first; SQL then filters visibility and
 facets, so a hit never reveals a course the caller may not see.
 """
@@ -156,7 +156,9 @@ def run(request, query: CatalogQuery) -> CatalogResult:
     sort = query.sort or ("relevance" if scores is not None else "newest")
     if sort == "relevance" and scores is None:
         sort = "newest"
-    total = db.scalar(sa.select(sa.func.count()).select_from(Course).where(*where)) or 0
+    cube = _cube(db, base)
+    preds = _predicates(query, category_ids)
+    total = sum(row[5] for row in _matching(cube, preds))
     if sort == "relevance":
         # rank in Python: the index's order, ties broken by id
         ids = list(db.scalars(sa.select(Course.id).where(*where)))
@@ -175,7 +177,7 @@ def run(request, query: CatalogQuery) -> CatalogResult:
                 .limit(query.limit)
             )
         )
-    facets = _facets(request, base, filters, by_id)
+    facets = _facets(request, cube, preds, by_id)
     return CatalogResult(
         courses=courses,
         total=total,
@@ -189,29 +191,62 @@ def run(request, query: CatalogQuery) -> CatalogResult:
     )
 
 
-def _others(filters: dict[str, list[Any]], facet: str) -> list[Any]:
-    return [c for name, conds in filters.items() if name != facet for c in conds]
+def _cube(db, base) -> list[tuple[Any, ...]]:
+    """One grouped count over the visible courses: (category_id, level, language,
+    paid 0/1, rating bucket 0-5, count). Bounded by categories x levels x languages x
+    2 x 6 rows whatever the number of courses; the total and every facet are summed
+    from it in Python, so they cost one statement together."""
+    bucket = sa.case(
+        *[(Course.rating_average >= stars, stars) for stars in (5, 4, 3, 2, 1)], else_=0
+    )
+    paid = sa.case((Course.price_minor > 0, 1), else_=0)
+    stmt = (
+        sa.select(Course.category_id, Course.level, Course.language, paid, bucket, sa.func.count())
+        .where(*base)
+        .group_by(Course.category_id, Course.level, Course.language, paid, bucket)
+    )
+    return [tuple(row) for row in db.execute(stmt)]
 
 
-def _facets(request, base, filters, categories: dict[uuid.UUID, CourseCategory]):
+def _predicates(query: CatalogQuery, category_ids: set[uuid.UUID] | None):
+    """The filters of ``query`` as tests on a cube row, by facet (mirrors :func:`_filters`)."""
+    preds: dict[str, Any] = {}
+    if category_ids is not None:
+        preds["category"] = lambda row: row[0] in category_ids
+    if query.level:
+        preds["level"] = lambda row: row[1] == query.level
+    if query.language:
+        preds["language"] = lambda row: row[2] == query.language
+    if query.price:
+        wanted = 1 if query.price == "paid" else 0
+        preds["price"] = lambda row: row[3] == wanted
+    if query.min_rating:
+        preds["rating"] = lambda row: row[4] >= query.min_rating
+    return preds
+
+
+def _matching(cube, preds, facet: str | None = None):
+    """Cube rows passing every filter but ``facet``'s."""
+    tests = [test for name, test in preds.items() if name != facet]
+    return [row for row in cube if all(test(row) for test in tests)]
+
+
+def _facets(request, cube, preds, categories: dict[uuid.UUID, CourseCategory]):
     """Counts per value of each facet, over the courses matching every *other*
     filter (so choosing a level still shows how many courses each other level has)."""
-    db = request.db
     _ = request.gettext
     out: dict[str, list[dict[str, Any]]] = {}
 
-    def grouped(column, facet):
-        stmt = (
-            sa.select(column, sa.func.count())
-            .where(*base, *_others(filters, facet))
-            .group_by(column)
-        )
-        return [(value, count) for value, count in db.execute(stmt) if value is not None]
+    def counts(facet: str, column: int) -> dict[Any, int]:
+        totals: dict[Any, int] = {}
+        for row in _matching(cube, preds, facet):
+            if row[column] is not None:
+                totals[row[column]] = totals.get(row[column], 0) + row[5]
+        return totals
 
-    cat_counts = dict(grouped(Course.category_id, "category"))
     # a parent counts its sub-categories' courses too
     totals: dict[uuid.UUID, int] = {}
-    for cid, count in cat_counts.items():
+    for cid, count in counts("category", 0).items():
         seen: set[uuid.UUID] = set()
         node = categories.get(cid)
         while node is not None and node.id not in seen:
@@ -225,41 +260,27 @@ def _facets(request, base, filters, categories: dict[uuid.UUID, CourseCategory])
         )
     ]
     labels = level_labels(request)
-    levels = dict(grouped(Course.level, "level"))
+    levels = counts("level", 1)
     out["level"] = [
         {"value": lv, "label": labels[lv], "count": levels[lv]} for lv in labels if lv in levels
     ]
     out["language"] = [
         {"value": lang, "label": language_label(request, lang), "count": n}
-        for lang, n in sorted(grouped(Course.language, "language"))
+        for lang, n in sorted(counts("language", 2).items())
     ]
-    free, paid = db.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(sa.case((Course.price_minor == 0, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((Course.price_minor > 0, 1), else_=0)), 0),
-        ).where(*base, *_others(filters, "price"))
-    ).one()
+    paid = counts("price", 3)
     out["price"] = [
-        {"value": "free", "label": _("Free"), "count": int(free)},
-        {"value": "paid", "label": _("Paid"), "count": int(paid)},
+        {"value": "free", "label": _("Free"), "count": paid.get(0, 0)},
+        {"value": "paid", "label": _("Paid"), "count": paid.get(1, 0)},
     ]
-    counts = db.execute(
-        sa.select(
-            *[
-                sa.func.coalesce(
-                    sa.func.sum(sa.case((Course.rating_average >= stars, 1), else_=0)), 0
-                )
-                for stars in RATING_BUCKETS
-            ]
-        ).where(*base, *_others(filters, "rating"))
-    ).one()
+    rated = _matching(cube, preds, "rating")
     out["rating"] = [
         {
             "value": str(stars),
             "label": _("%(stars)s stars and up", stars=stars),
-            "count": int(n),
+            "count": sum(row[5] for row in rated if row[4] >= stars),
         }
-        for stars, n in zip(RATING_BUCKETS, counts, strict=True)
+        for stars in RATING_BUCKETS
     ]
     return out
 

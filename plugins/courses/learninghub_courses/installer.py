@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 
 class CoursesInstaller(Installer):
     """A tenant starts with no course and no category. Uninstall keeps the data;
-    purge deletes the tenant's courses, categories and course role grants (the
-    tables are named by the contract without the ``courses_`` prefix, so the
-    default purge would not find them)."""
+    purge deletes the tenant's courses and categories (the kernel's default purge,
+    which knows the plugin's tables by their models), its course role grants (kernel
+    rows) and the courses' search documents."""
 
     upgrade_steps: dict[str, Callable[[InstallContext], None]] = {}
 
@@ -27,17 +27,16 @@ class CoursesInstaller(Installer):
         """Nothing to create. Idempotent by construction."""
 
     def purge(self, context: InstallContext) -> None:
-        super().purge(context)
         tid = context.tenant.id
         db = context.db
+        course_ids = [
+            str(cid) for cid in db.scalars(sa.select(Course.id).where(Course.tenant_id == tid))
+        ]
         db.execute(
             sa.delete(RoleGrant)
             .where(RoleGrant.tenant_id == tid, RoleGrant.resource_type == "course")
             .execution_options(synchronize_session=False)
         )
-        course_ids = [
-            str(cid) for cid in db.scalars(sa.select(Course.id).where(Course.tenant_id == tid))
-        ]
         # rows of plugins that depend on courses go with them (ON DELETE CASCADE)
         db.execute(
             sa.delete(Course)
@@ -55,6 +54,7 @@ class CoursesInstaller(Installer):
             .where(CourseCategory.tenant_id == tid)
             .execution_options(synchronize_session=False)
         )
+        super().purge(context)  # any other table of the plugin's models
         _forget_search_documents(context, course_ids)
 
 

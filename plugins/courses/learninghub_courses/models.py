@@ -1,8 +1,8 @@
 """Tables of the courses plugin: ``course_categories`` and ``courses``.
 
 The names are fixed by docs/design/catalog-contracts.md (the content, enrollment and
-reviews plugins point foreign keys at ``courses.id``). They do not carry the usual
-``courses_`` prefix, so the installer's purge names them explicitly.
+reviews plugins point foreign keys at ``courses.id``); they do not carry the usual
+``courses_`` prefix. The kernel knows them as the plugin's tables through these models.
 """
 
 from __future__ import annotations

@@ -283,4 +283,4 @@ def test_statement_count_does_not_grow_with_courses(
         )
     assert counts[5] == counts[50], counts
     # a sanity ceiling (PostgreSQL adds the row-level security SETs)
-    assert counts[50][0] <= 16 and counts[50][1] <= 20, counts
+    assert counts[50][0] <= 10 and counts[50][1] <= 14, counts
