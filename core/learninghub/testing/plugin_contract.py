@@ -17,7 +17,8 @@
 The contract checks: the manifest is valid; install → disable → enable → uninstall
 → purge round trip keeps and then removes the version record; every probe answers
 404 for a tenant without the plugin and not 404 with it; the plugin's migration
-branch goes down and up on a fresh database; a resource of tenant A is invisible
+branch goes down and up on a fresh database and then matches the plugin's models; a
+resource of tenant A is invisible
 and unchangeable from tenant B (GET, PUT, PATCH, DELETE answer 404 there, and A
 still sees it unchanged).
 """
@@ -119,9 +120,16 @@ class PluginContractTests:
         after = client(a, admin_a).get(url)
         assert after.status_int == 200 and after.json == before.json
 
-    def test_migrations_down_and_up(self, lh_raw_settings) -> None:
+    def test_migrations_down_and_up(self, lh_raw_settings, registry) -> None:
+        """The branch goes down and up again, and then the database matches the
+        plugin's models exactly (its tables: :func:`learninghub.plugins.plugin_tables`)."""
+        from alembic.autogenerate import compare_metadata
+        from alembic.runtime.migration import MigrationContext
+
         from learninghub.config import collect_settings
+        from learninghub.db import make_engine, metadata
         from learninghub.migrate import current_heads, downgrade, upgrade
+        from learninghub.plugins import plugin_tables
         from learninghub.testing.plugin import create_database, drop_database
 
         if not self._loaded_manifest_migrations():
@@ -138,6 +146,19 @@ class PluginContractTests:
                 assert current_heads(settings) != heads
                 upgrade(settings)
                 assert current_heads(settings) == heads
+                owned = plugin_tables(self._loaded(registry))
+                engine = make_engine(settings)
+                try:
+                    with engine.connect() as conn:
+                        context = MigrationContext.configure(conn, opts={"compare_type": True})
+                        diff = [
+                            d
+                            for d in compare_metadata(context, metadata)
+                            if any(f"'{t}'" in repr(d) or f"<{t}>" in repr(d) for t in owned)
+                        ]
+                finally:
+                    engine.dispose()
+                assert diff == [], f"the migrations of {self.plugin} differ from its models"
             finally:
                 if base:
                     drop_database(url)

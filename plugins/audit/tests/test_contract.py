@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from learninghub.db import bind_tenant, metadata, system_session
+from learninghub.db import bind_tenant, system_session
 from learninghub.plugins import TenantPlugins
 from learninghub.testing.plugin_contract import PluginContractTests
 from learninghub_audit.models import AuditChainHead, AuditEvent
@@ -33,29 +28,6 @@ class TestAuditContract(PluginContractTests):
         r = c.get("/api/v1/audit/events", params={"action": "tenant.settings_changed"})
         assert r.status_int == 200 and r.json["items"], r.text
         return f"/api/v1/audit/events/{r.json['items'][0]['id']}"
-
-
-def test_migration_matches_the_models(lh_raw_settings):
-    from learninghub.config import collect_settings
-    from learninghub.db import make_engine
-    from learninghub.migrate import upgrade
-    from learninghub.testing.plugin import create_database, drop_database
-
-    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = create_database(base, "lhaud") if base else f"sqlite:///{tmp}/a.sqlite"
-        try:
-            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
-            engine = make_engine(settings)
-            upgrade(settings, engine=engine)
-            with engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                diff = [d for d in compare_metadata(context, metadata) if "audit_" in repr(d)]
-            engine.dispose()
-        finally:
-            if base:
-                drop_database(url)
-    assert diff == []
 
 
 def test_purge_deletes_only_this_tenants_trail(

@@ -3,21 +3,15 @@ its migration and installer."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from learninghub.db import bind_tenant, metadata, system_session, utcnow
+from learninghub.db import bind_tenant, system_session, utcnow
 from learninghub.plugins import TenantPlugins
 from learninghub.testing.plugin_contract import PluginContractTests
 from learninghub_content.models import CourseSection, Lesson, LessonVersion
-
-TABLES = ("course_sections", "lessons", "lesson_versions")
 
 
 class TestContentContract(PluginContractTests):
@@ -65,33 +59,6 @@ class TestContentContract(PluginContractTests):
     @pytest.fixture(autouse=True)
     def _keep_db(self, db):
         self._db = db  # create_resource inserts the course row (set-up only)
-
-
-def test_migration_matches_the_models(lh_raw_settings):
-    from learninghub.config import collect_settings
-    from learninghub.db import make_engine
-    from learninghub.migrate import upgrade
-    from learninghub.testing.plugin import create_database, drop_database
-
-    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = create_database(base, "lhcnt") if base else f"sqlite:///{tmp}/c.sqlite"
-        try:
-            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
-            engine = make_engine(settings)
-            upgrade(settings, engine=engine)
-            with engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                diff = [
-                    d
-                    for d in compare_metadata(context, metadata)
-                    if any(f"'{t}'" in repr(d) or f"<{t}>" in repr(d) for t in TABLES)
-                ]
-            engine.dispose()
-        finally:
-            if base:
-                drop_database(url)
-    assert diff == []
 
 
 def test_purge_deletes_only_this_tenants_rows(

@@ -3,20 +3,13 @@ of its migration and installer."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from learninghub.db import bind_tenant, metadata, system_session
+from learninghub.db import bind_tenant, system_session
 from learninghub.plugins import InstallContext, TenantPlugins
 from learninghub.testing.plugin_contract import PluginContractTests
 from learninghub_enrollment.models import Enrollment, LessonProgress
-
-TABLES = ("enrollments", "lesson_progress")
 
 
 class TestEnrollmentContract(PluginContractTests):
@@ -36,33 +29,6 @@ class TestEnrollmentContract(PluginContractTests):
         r = client(tenant, user).post_json(f"/api/v1/courses/{course.id}/enrollment", {})
         assert r.status_int == 201, r.text
         return r.json["url"]
-
-
-def test_migration_matches_the_models(lh_raw_settings):
-    from learninghub.config import collect_settings
-    from learninghub.db import make_engine
-    from learninghub.migrate import upgrade
-    from learninghub.testing.plugin import create_database, drop_database
-
-    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = create_database(base, "lhenr") if base else f"sqlite:///{tmp}/e.sqlite"
-        try:
-            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
-            engine = make_engine(settings)
-            upgrade(settings, engine=engine)
-            with engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                diff = [
-                    d
-                    for d in compare_metadata(context, metadata)
-                    if any(f"'{t}'" in repr(d) or f"{t}_" in repr(d) for t in TABLES)
-                ]
-            engine.dispose()
-        finally:
-            if base:
-                drop_database(url)
-    assert diff == []
 
 
 def uninstall_dependents(registry, manager, name: str) -> None:

@@ -3,14 +3,9 @@ its migration, installer and published hooks."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from learninghub.db import bind_tenant, metadata, system_session
+from learninghub.db import bind_tenant, system_session
 from learninghub.plugins import InstallContext, TenantPlugins
 from learninghub.testing.plugin_contract import PluginContractTests
 from learninghub_media.models import MediaAsset
@@ -30,29 +25,6 @@ class TestMediaContract(PluginContractTests):
         )
         assert r.status_int == 201, r.text
         return r.json["url"]
-
-
-def test_migration_matches_the_models(lh_raw_settings):
-    from learninghub.config import collect_settings
-    from learninghub.db import make_engine
-    from learninghub.migrate import upgrade
-    from learninghub.testing.plugin import create_database, drop_database
-
-    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = create_database(base, "lhmedia") if base else f"sqlite:///{tmp}/m.sqlite"
-        try:
-            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
-            engine = make_engine(settings)
-            upgrade(settings, engine=engine)
-            with engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                diff = [d for d in compare_metadata(context, metadata) if "media_" in repr(d)]
-            engine.dispose()
-        finally:
-            if base:
-                drop_database(url)
-    assert diff == []
 
 
 def test_install_is_idempotent_and_creates_nothing(registry, db, tenant_factory):

@@ -3,20 +3,14 @@ of its migration and installer."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from learninghub.db import bind_tenant, metadata, system_session
+from learninghub.db import bind_tenant, system_session
 from learninghub.plugins import InstallContext, TenantPlugins
 from learninghub.testing.plugin_contract import PluginContractTests
 from learninghub_reviews.models import Review, ReviewReport, ReviewVote
 
-TABLES = ("reviews", "review_votes", "review_reports")
 NOBODY = "00000000-0000-0000-0000-000000000000"
 
 
@@ -39,33 +33,6 @@ class TestReviewsContract(PluginContractTests):
         r = c.post_json(f"/api/v1/courses/{course.id}/reviews", {"rating": 4, "body": "Good"})
         assert r.status_int == 201, r.text
         return r.json["url"]
-
-
-def test_migration_matches_the_models(lh_raw_settings):
-    from learninghub.config import collect_settings
-    from learninghub.db import make_engine
-    from learninghub.migrate import upgrade
-    from learninghub.testing.plugin import create_database, drop_database
-
-    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = create_database(base, "lhrev") if base else f"sqlite:///{tmp}/r.sqlite"
-        try:
-            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
-            engine = make_engine(settings)
-            upgrade(settings, engine=engine)
-            with engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                diff = [
-                    d
-                    for d in compare_metadata(context, metadata)
-                    if any(f"'{t}'" in repr(d) or f"{t}_" in repr(d) for t in TABLES)
-                ]
-            engine.dispose()
-        finally:
-            if base:
-                drop_database(url)
-    assert diff == []
 
 
 def uninstall_dependents(registry, manager, name: str) -> None:

@@ -3,16 +3,12 @@ answers, invalid input, the secret shown once, the event type registry."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from learninghub.db import bind_tenant, metadata, system_session
+from learninghub.db import bind_tenant, system_session
 from learninghub.hookspecs import hookimpl
 from learninghub.plugins import TenantPlugins
 from learninghub.testing.plugin_contract import PluginContractTests
@@ -38,29 +34,6 @@ class TestWebhooksContract(PluginContractTests):
         )
         assert r.status_int == 201, r.text
         return r.json["api_url"]
-
-
-def test_migration_matches_the_models(lh_raw_settings):
-    from learninghub.config import collect_settings
-    from learninghub.db import make_engine
-    from learninghub.migrate import upgrade
-    from learninghub.testing.plugin import create_database, drop_database
-
-    base = os.environ.get("LEARNINGHUB_TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = create_database(base, "lhwh") if base else f"sqlite:///{tmp}/w.sqlite"
-        try:
-            settings = collect_settings(dict(lh_raw_settings, **{"db.url": url}), environ={})
-            engine = make_engine(settings)
-            upgrade(settings, engine=engine)
-            with engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                diff = [d for d in compare_metadata(context, metadata) if "webhooks_" in repr(d)]
-            engine.dispose()
-        finally:
-            if base:
-                drop_database(url)
-    assert diff == []
 
 
 def test_purge_deletes_only_this_tenants_rows(
