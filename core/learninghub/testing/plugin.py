@@ -389,6 +389,15 @@ def events(registry):
 
 
 @pytest.fixture
+def plugin_operator(registry, db):
+    """``plugin_operator(name)``: a :class:`learninghub.testing.operator.PluginOperator`
+    that enables, configures and disables plugin ``name`` for tenants."""
+    from .operator import PluginOperator
+
+    return lambda name: PluginOperator(registry, db, name)
+
+
+@pytest.fixture
 def page_browser(app, session_cookie):
     """``page_browser(tenant, user=None, cookie=None)``: a cookie-keeping page visitor on
     the tenant's host (:class:`learninghub.testing.pages.Browser`), signed in with a new

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from learninghub.db import bind_tenant, system_session, utcnow
-from learninghub.plugins import TenantPlugins
+from learninghub.db import utcnow
 from learninghub_announcements.models import Announcement
 
 PLUGIN = "announcements"
@@ -34,25 +33,9 @@ def page_client(client, session_cookie):
 
 
 @pytest.fixture
-def plugin_admin(registry, db):
-    """Change the plugin's enablement or settings for a tenant, as an operator would."""
-
-    class Admin:
-        def _run(self, tenant, action):
-            bind_tenant(db, tenant.id)
-            try:
-                action(TenantPlugins(registry, db, tenant.orm))
-            finally:
-                system_session(db)
-                registry["tenancy.resolver"].invalidate()
-
-        def settings(self, tenant, **values):
-            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
-
-        def disable(self, tenant):
-            self._run(tenant, lambda m: m.disable(PLUGIN))
-
-    return Admin()
+def plugin_admin(plugin_operator):
+    """Change this plugin's enablement or settings for a tenant, as an operator would."""
+    return plugin_operator(PLUGIN)
 
 
 @pytest.fixture

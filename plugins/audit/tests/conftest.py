@@ -9,9 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from learninghub.cli import Env
-from learninghub.db import bind_tenant, system_session
 from learninghub.hookspecs import hookimpl
-from learninghub.plugins import TenantPlugins
 from learninghub_audit.cli import audit
 from learninghub_audit.models import AuditChainHead, AuditEvent
 
@@ -67,26 +65,9 @@ def sign_in(client):
 
 
 @pytest.fixture
-def plugin_admin(registry, db):
-    """Change the plugin's enablement or settings for a tenant, as an operator would."""
-
-    class Admin:
-        def _run(self, tenant, action):
-            db.flush()
-            bind_tenant(db, tenant.id)
-            try:
-                return action(TenantPlugins(registry, db, tenant.orm))
-            finally:
-                system_session(db)
-                registry["tenancy.resolver"].invalidate()
-
-        def settings(self, tenant, **values):
-            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
-
-        def disable(self, tenant):
-            self._run(tenant, lambda m: m.disable(PLUGIN))
-
-    return Admin()
+def plugin_admin(plugin_operator):
+    """Change this plugin's enablement or settings for a tenant, as an operator would."""
+    return plugin_operator(PLUGIN)
 
 
 @pytest.fixture

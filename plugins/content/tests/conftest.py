@@ -12,7 +12,6 @@ import pytest
 
 from learninghub.db import bind_tenant, system_session, utcnow
 from learninghub.identity import grant_role
-from learninghub.plugins import TenantPlugins
 
 PLUGIN = "content"
 
@@ -112,43 +111,7 @@ def build(client):
     return make
 
 
-def _requirements(registry, name: str) -> set[str]:
-    """Every plugin ``name`` needs, directly or not."""
-    found: set[str] = set()
-    todo = list(registry["plugins"].get(name).manifest.requires)
-    while todo:
-        dep = todo.pop()
-        if dep not in found:
-            found.add(dep)
-            todo.extend(registry["plugins"].get(dep).manifest.requires)
-    return found
-
-
 @pytest.fixture
-def plugin_admin(registry, db):
-    """Change the plugin's enablement or settings for a tenant, as an operator would."""
-
-    class Admin:
-        def _run(self, tenant, action):
-            bind_tenant(db, tenant.id)
-            try:
-                action(TenantPlugins(registry, db, tenant.orm))
-            finally:
-                system_session(db)
-                registry["tenancy.resolver"].invalidate()
-
-        def settings(self, tenant, **values):
-            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
-
-        def disable(self, tenant):
-            """Disable content, and first the plugins that need it (enrollment...)."""
-
-            def action(manager):
-                order = list(registry["plugins"].order)
-                for name in reversed(order[order.index(PLUGIN) :]):
-                    if PLUGIN in _requirements(registry, name) or name == PLUGIN:
-                        manager.disable(name)
-
-            self._run(tenant, action)
-
-    return Admin()
+def plugin_admin(plugin_operator):
+    """Change this plugin's enablement or settings for a tenant, as an operator would."""
+    return plugin_operator(PLUGIN)

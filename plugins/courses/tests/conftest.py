@@ -9,7 +9,6 @@ import pytest
 
 from learninghub.db import bind_tenant, system_session, utcnow
 from learninghub.identity import grant_role
-from learninghub.plugins import TenantPlugins
 from learninghub_courses.models import Course, CourseCategory
 
 PLUGIN = "courses"
@@ -32,25 +31,9 @@ def course_body(**overrides):
 
 
 @pytest.fixture
-def plugin_admin(registry, db):
-    """Change the plugin's enablement or settings for a tenant, as an operator would."""
-
-    class Admin:
-        def _run(self, tenant, action):
-            bind_tenant(db, tenant.id)
-            try:
-                action(TenantPlugins(registry, db, tenant.orm))
-            finally:
-                system_session(db)
-                registry["tenancy.resolver"].invalidate()
-
-        def settings(self, tenant, **values):
-            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
-
-        def disable(self, tenant):
-            self._run(tenant, lambda m: m.disable(PLUGIN))
-
-    return Admin()
+def plugin_admin(plugin_operator):
+    """Change this plugin's enablement or settings for a tenant, as an operator would."""
+    return plugin_operator(PLUGIN)
 
 
 @pytest.fixture

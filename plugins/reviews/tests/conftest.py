@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from learninghub.db import bind_tenant, system_session, utcnow
 from learninghub.hookspecs import hookimpl
 from learninghub.identity import grant_role
-from learninghub.plugins import TenantPlugins
 
 PLUGIN = "reviews"
 
@@ -113,37 +112,9 @@ def course_row(db):
 
 
 @pytest.fixture
-def plugin_admin(registry, db):
-    """Change the plugin's enablement or settings for a tenant, as an operator would."""
-
-    class Admin:
-        def _run(self, tenant, action):
-            db.flush()
-            bind_tenant(db, tenant.id)
-            try:
-                action(TenantPlugins(registry, db, tenant.orm))
-            finally:
-                system_session(db)
-                registry["tenancy.resolver"].invalidate()
-
-        def settings(self, tenant, **values):
-            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
-
-        def disable(self, tenant, name=PLUGIN):
-            """Disable ``name`` and, first, the enabled plugins that require it."""
-            loaded = registry["plugins"].plugins
-
-            def off(manager, target):
-                records = manager.records()
-                for other, plugin in loaded.items():
-                    record = records.get(other)
-                    if target in plugin.manifest.requires and record and record.enabled:
-                        off(manager, other)
-                manager.disable(target)
-
-            self._run(tenant, lambda m: off(m, name))
-
-    return Admin()
+def plugin_admin(plugin_operator):
+    """Change this plugin's enablement or settings for a tenant, as an operator would."""
+    return plugin_operator(PLUGIN)
 
 
 class Moderation:

@@ -19,8 +19,6 @@ import sqlalchemy as sa
 import transaction
 from transaction._transaction import Status
 
-from learninghub.db import bind_tenant, system_session
-from learninghub.plugins import TenantPlugins
 from learninghub.tasks import make_tenant_request
 from learninghub_webhooks import tasks as webhook_tasks
 from learninghub_webhooks import transport
@@ -264,25 +262,9 @@ def dispatch(registry):
 
 
 @pytest.fixture
-def plugin_admin(registry, db):
-    """Change the plugin's enablement or settings for a tenant, as an operator would."""
-
-    class Admin:
-        def _run(self, tenant, action):
-            bind_tenant(db, tenant.id)
-            try:
-                action(TenantPlugins(registry, db, tenant.orm))
-            finally:
-                system_session(db)
-                registry["tenancy.resolver"].invalidate()
-
-        def settings(self, tenant, **values):
-            self._run(tenant, lambda m: m.enable(PLUGIN, settings=values))
-
-        def disable(self, tenant):
-            self._run(tenant, lambda m: m.disable(PLUGIN))
-
-    return Admin()
+def plugin_admin(plugin_operator):
+    """Change this plugin's enablement or settings for a tenant, as an operator would."""
+    return plugin_operator(PLUGIN)
 
 
 @pytest.fixture
