@@ -304,8 +304,9 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "templates.auto_reload",
         as_bool,
-        True,
-        "Re-read templates changed on disk (checks each file's mtime on use).",
+        False,
+        "Re-read templates changed on disk (a stat per template on every render; "
+        "development.ini turns it on).",
     ),
     Setting("static.max_age", as_int, 31536000, "Cache-Control max-age of busted static URLs."),
     Setting("i18n.locales", as_list, ["en", "es", "ar"], "Locales offered to users."),
