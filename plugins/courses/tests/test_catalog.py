@@ -226,15 +226,10 @@ def test_list_of_another_tenant_is_separate(tenant, other_tenant, client, make_c
 
 @pytest.fixture
 def count_statements(registry):
-    engine = registry["db.engine"]
-    statements: list[str] = []
+    from learninghub.testing.sql import counting
 
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    yield statements
-    sa.event.remove(engine, "before_cursor_execute", listener)
+    with counting(registry["db.engine"]) as statements:
+        yield statements
 
 
 def _statements_for(count_statements, client, tenant, user, path):

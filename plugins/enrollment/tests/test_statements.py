@@ -3,36 +3,12 @@ statements whatever the number of enrolments (5 vs 50)."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from learninghub.db import utcnow
-
-
-@contextlib.contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-
-
-#: the kernel's tenant snapshot (cached up to 5 s, reloaded when another node or a
-#: test changes a tenant) and PostgreSQL's per-transaction RLS setting are not page work
-NOT_PAGE_WORK = ("FROM tenants", "FROM tenant_domains", "FROM tenant_plugins", "set_config(")
-
-
-def page_work(statements: list[str]) -> list[str]:
-    return [s for s in statements if not any(marker in s for marker in NOT_PAGE_WORK)]
+from learninghub.testing.sql import counting, page_work
 
 
 def count(registry, browser, path) -> int:

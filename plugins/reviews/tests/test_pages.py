@@ -3,10 +3,9 @@ the plugin for one tenant while another keeps it; statements per page."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 
-import sqlalchemy as sa
+from learninghub.testing.sql import counting, page_work
 
 
 def page(course) -> str:
@@ -152,29 +151,6 @@ def test_disabled_for_one_tenant_while_another_keeps_it(
     assert not [p for p in paths if "reviews" in p]
     assert "Theirs" in page_browser(other_tenant).get(page(theirs)).text
     assert client(other_tenant).get(f"/api/v1/courses/{theirs.id}/reviews").status_int == 200
-
-
-#: the kernel's tenant snapshot (cached up to 5 s, reloaded when another node or a
-#: test changes a tenant) and PostgreSQL's per-transaction RLS setting are not page work
-NOT_PAGE_WORK = ("FROM tenants", "FROM tenant_domains", "FROM tenant_plugins", "set_config(")
-
-
-def page_work(statements: list[str]) -> list[str]:
-    return [s for s in statements if not any(marker in s for marker in NOT_PAGE_WORK)]
-
-
-@contextlib.contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def test_reviews_page_statements_do_not_grow(
