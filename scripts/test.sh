@@ -6,8 +6,9 @@
 # 1. set-up with the test extras and the system packages (scripts/setup.sh),
 # 2. ruff check . and ruff format --check .
 # 3. the whole pytest suite on SQLite (LEARNINGHUB_TEST_* unset for that run),
-# 4. again on PostgreSQL + Redis when LEARNINGHUB_TEST_DATABASE_URL is set
-#    (with LEARNINGHUB_TEST_REDIS_URL when that is set too).
+# 4. and, at the same time, on PostgreSQL + Redis when LEARNINGHUB_TEST_DATABASE_URL
+#    is set (with LEARNINGHUB_TEST_REDIS_URL when that is set too); each pass's log
+#    is printed whole when it ends.
 # Extra arguments go to both pytest runs. Any pytest exit code other than 0 fails,
 # including 5 (no tests collected). The last two lines are a verdict and a
 # "summary: N passed, N failed, N skipped" line adding up both runs.
@@ -18,7 +19,7 @@ cd "$ROOT" || exit 1
 
 VPY="$ROOT/.venv/bin/python"
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/lh-test.XXXXXX")
-trap 'rm -rf "$LOGDIR"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$LOGDIR"' EXIT
 
 failed=0
 report=()
@@ -70,18 +71,30 @@ print(counts["passed"], counts["failed"] + counts["error"], counts["skipped"])
 PY
 }
 
-run_pytest() {
-  # run_pytest LABEL [env assignments / -u NAME ...] -- [pytest args]
+# Both passes run at the same time (one core each on a 2-core machine: the suite is
+# single-threaded); each writes its own log, printed whole when it ends, so the two
+# outputs never interleave.
+declare -A PIDS=()
+
+start_pytest() {
+  # start_pytest LABEL [env assignments / -u NAME ...] -- [pytest args]
   local label="$1"; shift
   local envargs=()
   while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envargs+=("$1"); shift; done
   shift
-  local color=()
-  [ -t 1 ] && color=(--color=yes)
   local log="$LOGDIR/pytest-$label.log"
-  echo "test.sh: pytest [$label]" >&2
-  env "${envargs[@]}" PYTHONUNBUFFERED=1 "$VPY" -m pytest "${color[@]}" "$@" 2>&1 | tee "$log"
-  local rc=${PIPESTATUS[0]}
+  echo "test.sh: pytest [$label] started (log printed when it ends)" >&2
+  env "${envargs[@]}" PYTHONUNBUFFERED=1 "$VPY" -m pytest "$@" >"$log" 2>&1 &
+  PIDS[$label]=$!
+}
+
+finish_pytest() {
+  local label="$1"
+  local log="$LOGDIR/pytest-$label.log"
+  local rc=0
+  wait "${PIDS[$label]}" || rc=$?
+  echo "test.sh: ----- pytest [$label] -----" >&2
+  cat "$log"
   local p f s
   read -r p f s < <(pytest_counts "$log" || echo "0 0 0")
   total_passed=$((total_passed + p))
@@ -100,12 +113,17 @@ run_pytest() {
   esac
 }
 
-run_pytest sqlite -u LEARNINGHUB_TEST_DATABASE_URL -u LEARNINGHUB_TEST_REDIS_URL -- "$@"
+start_pytest sqlite -u LEARNINGHUB_TEST_DATABASE_URL -u LEARNINGHUB_TEST_REDIS_URL -- "$@"
 
 if [ -n "${LEARNINGHUB_TEST_DATABASE_URL:-}" ]; then
   [ -n "${LEARNINGHUB_TEST_REDIS_URL:-}" ] \
     || echo "test.sh: note: LEARNINGHUB_TEST_REDIS_URL is not set; Redis tests run without it" >&2
-  run_pytest postgresql -- "$@"
+  start_pytest postgresql -- "$@"
+fi
+
+finish_pytest sqlite
+if [ -n "${PIDS[postgresql]:-}" ]; then
+  finish_pytest postgresql
 else
   report+=(" PostgreSQL run skipped (LEARNINGHUB_TEST_DATABASE_URL not set)")
 fi
