@@ -77,25 +77,6 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "var" / "screenshots"
 
 
-def register_pytest_loader_with_pkg_resources() -> None:
-    """Let Pyramid's static views find package files under pytest.
-
-    pytest loads every module of a distribution that declares a ``pytest11`` entry point
-    (this kernel) through its assertion-rewriting import hook; pkg_resources, which
-    ``pyramid.static`` uses, does not know that loader and raises
-    ``NotImplementedError`` — every ``/static/`` request served inside a test process
-    (webtest or the live server) would answer 500. The modules are plain files, so the
-    default provider is right."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pkg_resources
-    from _pytest.assertion.rewrite import AssertionRewritingHook
-
-    pkg_resources.register_loader_type(AssertionRewritingHook, pkg_resources.DefaultProvider)
-
-
 # --------------------------------------------------------------------------- live app
 
 

@@ -39,7 +39,6 @@ from .browser import (  # noqa: F401  (fixtures of the browser test kit)
     browser_page,
     chromium,
     live_app,
-    register_pytest_loader_with_pkg_resources,
 )
 
 PASSWORD = "correct horse battery staple"
@@ -433,10 +432,6 @@ def mailbox(lh_settings) -> Iterator[list]:
             return self
 
     yield Delivered()
-
-
-def pytest_configure(config) -> None:
-    register_pytest_loader_with_pkg_resources()  # /static/ views inside test processes
 
 
 def pytest_report_header(config) -> str:
