@@ -62,6 +62,7 @@ def configure(
     config.include(".observability")
     # before every module that marks its routes with config.add_strict_rate_limit
     config.include(".ratelimit")
+    config.include(".pagecache")
     config.include(".auth_api")
     config.include(".accounts")
     config.include(".platform")

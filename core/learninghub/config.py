@@ -309,6 +309,27 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
         "development.ini turns it on).",
     ),
     Setting("static.max_age", as_int, 31536000, "Cache-Control max-age of busted static URLs."),
+    Setting(
+        "pagecache.enabled",
+        as_bool,
+        True,
+        "Serve anonymous GET answers that views allow (catalog, landing pages, public "
+        "APIs) from process memory, checked against generations in the cache service "
+        "(docs/performance.md).",
+    ),
+    Setting(
+        "pagecache.ttl",
+        as_int,
+        60,
+        "Longest life in seconds of a cached anonymous answer, whatever its generations.",
+    ),
+    Setting("pagecache.max_entries", as_int, 2000, "Cached answers kept per process (LRU)."),
+    Setting(
+        "pagecache.max_bytes",
+        as_int,
+        64 * 1024 * 1024,
+        "Total body bytes of cached answers per process (LRU); one answer may use a quarter.",
+    ),
     Setting("i18n.locales", as_list, ["en", "es", "ar"], "Locales offered to users."),
     Setting("i18n.default_locale", as_str, "en", "Locale when nothing else decides."),
     Setting(

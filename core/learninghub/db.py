@@ -303,6 +303,7 @@ def get_tm_session(registry, transaction_manager, tenant_id=None) -> orm.Session
     else:
         session = factory()
     session.info["rls"] = registry.settings.get("db.rls", False)
+    session.info["pc.registry"] = registry  # commits bump page-cache generations
     bind_tenant(session, tenant_id)
     zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
     return session
@@ -319,7 +320,13 @@ def includeme(config) -> None:
     config.include("pyramid_retry")
 
     def request_db(request):
+        from .pagecache import RECORDER_ENV
+
         tenant = getattr(request, "tenant", None)
-        return get_tm_session(request.registry, request.tm, tenant.id if tenant else None)
+        session = get_tm_session(request.registry, request.tm, tenant.id if tenant else None)
+        recorder = request.environ.get(RECORDER_ENV)
+        if recorder is not None:
+            session.info["pc.recorder"] = recorder
+        return session
 
     config.add_request_method(request_db, "db", reify=True)

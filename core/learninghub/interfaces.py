@@ -112,6 +112,11 @@ class ICache(Interface):
     def get(tenant_id, key, default=None):
         """Return the cached value or ``default``."""
 
+    def get_many(tenant_id, keys, default=None):
+        """Return a list with the value (or ``default``) of each key, in order; one
+        round trip on a networked store (the page cache checks every generation a
+        cached page depends on with one call)."""
+
     def set(tenant_id, key, value, ttl=None):
         """Store a value; ``ttl`` in seconds (None = no expiry)."""
 

@@ -99,6 +99,14 @@ def main(argv: list[str]) -> int:
         learner_id = conn.scalar(
             sa.select(User.id).where(User.tenant_id == tenant_id, User.email == LEARNER)
         )
+        # the demo data may already hold some of these categories: reuse them
+        existing = dict(
+            conn.execute(
+                sa.select(CourseCategory.slug, CourseCategory.id).where(
+                    CourseCategory.tenant_id == tenant_id
+                )
+            ).all()
+        )
     if tenant_id is None or learner_id is None:
         print(f"tenant {TENANT!r} or {LEARNER} missing: run `learninghub demo`", file=sys.stderr)
         return 2
@@ -119,7 +127,7 @@ def main(argv: list[str]) -> int:
     instructors = rows_users("bench-instructor-", args.instructors, "Instructor")
     learners = rows_users("bench-learner-", args.learners, "Learner")
 
-    category_ids = {slug: uuid.uuid4() for slug, _, _ in CATEGORIES}
+    category_ids = {slug: existing.get(slug) or uuid.uuid4() for slug, _, _ in CATEGORIES}
     categories = [
         {
             "id": category_ids[slug],
@@ -130,6 +138,7 @@ def main(argv: list[str]) -> int:
             "position": i,
         }
         for i, (slug, name, parent) in enumerate(CATEGORIES)
+        if slug not in existing
     ]
 
     courses, grants, sections, lessons, versions = [], [], [], [], []

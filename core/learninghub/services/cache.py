@@ -86,6 +86,15 @@ class MemoryCache:
             item = self._live(item_key, self._clock())
         return default if item is None else json.loads(item[0])
 
+    def get_many(self, tenant_id: TenantId, keys: list[str], default: Any = None) -> list[Any]:
+        """The value (or ``default``) of each key, in order."""
+        namespace = _namespace(tenant_id)
+        item_keys = [(namespace, _check_key(key)) for key in keys]
+        with self._lock:
+            now = self._clock()
+            items = [self._live(item_key, now) for item_key in item_keys]
+        return [default if item is None else json.loads(item[0]) for item in items]
+
     def set(self, tenant_id: TenantId, key: str, value: Any, ttl: float | None = None) -> None:
         """Store ``value`` (JSON-serialisable) for ``ttl`` seconds (None: forever)."""
         item_key = (_namespace(tenant_id), _check_key(key))
@@ -152,6 +161,13 @@ class RedisCache:
         """Return the value or ``default``."""
         raw = self._client.get(self.redis_key(tenant_id, key))
         return default if raw is None else json.loads(raw)
+
+    def get_many(self, tenant_id: TenantId, keys: list[str], default: Any = None) -> list[Any]:
+        """MGET: the value (or ``default``) of each key, in order, in one round trip."""
+        if not keys:
+            return []
+        raws = self._client.mget([self.redis_key(tenant_id, key) for key in keys])
+        return [default if raw is None else json.loads(raw) for raw in raws]
 
     def set(self, tenant_id: TenantId, key: str, value: Any, ttl: float | None = None) -> None:
         """Store ``value`` (JSON-serialisable) for ``ttl`` seconds (None: forever)."""

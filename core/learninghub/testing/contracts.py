@@ -796,6 +796,17 @@ class CacheContract:
         service.get(tenant, "k")["items"].append(3)
         assert service.get(tenant, "k") == {"items": [1]}
 
+    def test_get_many(self, service: Any) -> None:
+        tenant, other = new_tenant(), new_tenant()
+        service.set(tenant, "a", 1)
+        service.incr(tenant, "b")
+        service.set(other, "c", "other tenant")
+        assert service.get_many(tenant, ["a", "missing", "b", "c"]) == [1, None, 1, None]
+        assert service.get_many(tenant, ["missing"], default=0) == [0]
+        assert service.get_many(tenant, []) == []
+        with pytest.raises(ValueError):
+            service.get_many(tenant, ["a", ""])
+
     def test_overwrite_and_delete(self, service: Any) -> None:
         tenant = new_tenant()
         service.set(tenant, "k", "one")

@@ -173,12 +173,22 @@ def db_connection(registry) -> Iterator[sa.Connection]:
 @pytest.fixture
 def db(registry, db_connection):
     """A system (cross-tenant) session inside the test transaction, for set-up."""
+    from sqlalchemy import event
+
+    from learninghub import pagecache
     from learninghub.db import system_session
 
     session = registry["db.session_factory"](
         bind=db_connection, join_transaction_mode="create_savepoint"
     )
     system_session(session)
+
+    # Set-up rows are seen by the app at once (one uncommitted connection) and are
+    # never committed: outdate every cached page after each flush, as a commit would.
+    @event.listens_for(session, "after_flush")
+    def _outdate_cached_pages(session, flush_context):
+        pagecache.bump(registry, None)
+
     yield session
     session.close()
 

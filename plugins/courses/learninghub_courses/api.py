@@ -15,6 +15,7 @@ import uuid
 import sqlalchemy as sa
 from pyramid.response import Response
 
+from learninghub import pagecache
 from learninghub.api import ProblemError, api_view
 from learninghub.identity import User, normalize_email
 
@@ -121,6 +122,7 @@ def list_courses(request, query: CourseListQuery):
             offset=catalog.offset_from_cursor(query.cursor),
         ),
     )
+    pagecache.allow(request)  # anonymous callers only (learninghub.pagecache)
     return CourseListOut(
         items=[to_out(request, c, result.categories, result.instructors) for c in result.courses],
         total=result.total,
@@ -147,6 +149,7 @@ def create_course(request, body: CourseCreate):
 
 @api_view("courses.item", ITEM, "GET", response=CourseOut, summary="One course")
 def get_course(request):
+    pagecache.allow(request)
     return to_out(request, workflow.visible_course(request, request.matchdict["id"]))
 
 

@@ -15,6 +15,7 @@ import uuid
 
 import nh3
 
+from learninghub import pagecache
 from learninghub.interfaces import ISearchIndex
 
 from .models import Course
@@ -46,16 +47,23 @@ def course_document(request, course: Course) -> dict[str, str]:
     return {"id": str(course.id), "type": DOC_TYPE, "title": course.title, "body": body}
 
 
+#: Page-cache source of answers that used the index (learninghub.pagecache).
+PAGECACHE_SOURCE = "search:courses"
+
+
 def index_course(request, course: Course) -> None:
     _index(request).index(request.tenant.id, [course_document(request, course)])
+    pagecache.bump(request.registry, request.tenant.id, PAGECACHE_SOURCE)
 
 
 def remove_course(request, course_id: uuid.UUID) -> None:
     _index(request).delete(request.tenant.id, [str(course_id)])
+    pagecache.bump(request.registry, request.tenant.id, PAGECACHE_SOURCE)
 
 
 def search_ids(request, text: str) -> list[tuple[uuid.UUID, float]]:
     """(course id, score) of the tenant's courses matching ``text``, best first."""
+    pagecache.depends(request, PAGECACHE_SOURCE)
     result = _index(request).search(
         request.tenant.id, text, types=[DOC_TYPE], limit=MAX_HITS, offset=0
     )

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from learninghub import pagecache
 from learninghub.api import ProblemError
 from learninghub.web import require_tenant
 
@@ -84,6 +85,7 @@ def catalog_page(request):
         return request.route_path("courses.page.catalog", _query={**values, "page": str(n)})
 
     tree = category_tree(list(result.categories.values()))
+    pagecache.allow(request)  # anonymous visitors only (learninghub.pagecache)
     return _render(
         request,
         CATALOG_PAGE,
@@ -125,6 +127,7 @@ def landing_page(request):
         sections.extend(found or [])
     sections.sort(key=lambda w: w.order)
     staff = services.is_staff(request, course)
+    pagecache.allow(request)
     return _render(
         request,
         LANDING_PAGE,

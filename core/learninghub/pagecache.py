@@ -1,0 +1,452 @@
+"""Page cache: anonymous GET answers kept in process memory, checked against
+generation counters in the shared cache service on every hit.
+
+Why: the anonymous catalog and landing pages are the most visited pages of a
+tenant and are the same for every visitor; rendering one costs tens of SQL
+statements and a template tree. A hit costs a dict lookup, one ``ICache.get_many``
+per namespace (``memory://``: dict reads; Redis: one MGET each) and a copy of the
+body.
+
+Contract for a view (opt-in, per answer)::
+
+    from learninghub import pagecache
+
+    pagecache.allow(request)            # this answer may be cached (default TTL)
+    pagecache.allow(request, ttl=30)    # at most 30 s
+
+Only requests that can't be personal are candidates: ``GET`` without an
+``Authorization`` header and without the page-session cookie. Answers are stored
+only when the view allowed it, the status is 200, the body is in memory, the request
+had a tenant, no Set-Cookie other than the CSRF cookie is on its way and every SQL
+statement of the request named its tables.
+
+Invalidation is automatic, by **generations**:
+
+- *Reads.* While a candidate request renders, every ORM statement of its
+  ``request.db`` session records the tables it reads (``find_tables``), and the
+  generation of each table (``pc:<table>`` in the tenant's cache namespace) is read
+  *before* the statement runs. A write committed in between bumps the generation
+  after its commit, so the stored answer is already outdated when it is checked.
+  Sources other than SQL call :func:`depends` (the courses search index does).
+- *Writes.* Every session records the tables its flushes and ORM DML statements
+  wrote; after the commit each one's generation is incremented (``ICache.incr``)
+  for the session's tenant; a session without a tenant (or the system session)
+  bumps the instance-wide generation instead. Other sources call :func:`bump`.
+  Writes through a raw connection outside the ORM session, or by a process that
+  does not share the cache service, are seen only when the entry's TTL ends.
+- Tenant settings, theme, branding and plugin enablement are covered by the
+  tenant generation of :class:`learninghub.tenancy.TenantResolver`.
+
+The key is the host, scheme, path, query string, the ``Accept``, ``Accept-Language``
+and htmx headers and the locale and display cookies. Entries live in an LRU
+bounded by ``pagecache.max_entries`` and ``pagecache.max_bytes``; each expires after
+its TTL (``pagecache.ttl`` by default) whatever the generations say, so relative
+times and access windows never drift further. The CSRF token a page embeds is
+punched out of the stored body and filled in per visitor on every hit (the
+visitor's own ``lh_csrf`` cookie, or a new one set on the answer).
+
+Answers carry ``X-Page-Cache: hit`` or ``miss`` (a stored miss). Settings:
+``pagecache.enabled``, ``pagecache.ttl``, ``pagecache.max_entries``,
+``pagecache.max_bytes``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, orm
+
+log = logging.getLogger(__name__)
+
+#: environ key: the TTL a view allowed (``allow``).
+ALLOW_ENV = "learninghub.pagecache.allow"
+#: environ key: the read recorder of a candidate request.
+RECORDER_ENV = "learninghub.pagecache.recorder"
+#: Instance-wide generation (no tenant namespace): bumped by tenant-less writes.
+GLOBAL_KEY = "pagecache.global"
+#: Prefix of the per-tenant generation of a table or other source.
+PREFIX = "pc:"
+#: What stands in for the visitor's CSRF token in a stored body.
+CSRF_HOLE = b"lh-csrf-hole-7f1c9e0b"
+#: Request headers that may change an answer (WSGI environ names).
+VARY_HEADERS = (
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_HX_REQUEST",
+    "HTTP_HX_TARGET",
+    "HTTP_HX_BOOSTED",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+)
+VARY_COOKIES = ("lh_locale", "lh_display")
+SESSION_COOKIE = "lh_session"
+CSRF_COOKIE = "lh_csrf"
+#: Response headers never stored (set per answer by outer layers or by us).
+_DROP_HEADERS = {"set-cookie", "x-page-cache", "x-request-id", "date", "content-length"}
+
+
+def allow(request, ttl: int | None = None) -> None:
+    """Let this answer be cached for anonymous visitors (``ttl`` seconds at most;
+    default: the ``pagecache.ttl`` setting). Harmless on any other request."""
+    request.environ[ALLOW_ENV] = ttl if ttl is not None else 0
+
+
+def depends(request, source: str) -> None:
+    """Record that the answer being rendered depends on ``source`` (e.g.
+    ``"search:courses"``), a non-SQL input whose writers call :func:`bump`."""
+    recorder = request.environ.get(RECORDER_ENV)
+    if recorder is not None:
+        recorder.read([source])
+
+
+def bump(registry, tenant_id, *sources: str) -> None:
+    """Outdate every cached answer of ``tenant_id`` (None: of every tenant) that
+    read one of ``sources`` (table names, or names given to :func:`depends`)."""
+    cache = _cache_of(registry)
+    if cache is None:
+        return
+    try:
+        if tenant_id is None:
+            cache.incr(None, GLOBAL_KEY)
+        else:
+            for source in sources:
+                cache.incr(tenant_id, PREFIX + source)
+    except Exception as exc:  # the write is committed; entries still expire by TTL
+        log.warning("page cache: could not bump %s: %r", sources, exc)
+
+
+def _cache_of(registry) -> Any:
+    cache = registry.get("pagecache.icache") if hasattr(registry, "get") else None
+    if cache is None:
+        from types import SimpleNamespace
+
+        from pyramid_services import find_service_factory
+
+        from .interfaces import ICache
+
+        try:
+            factory = find_service_factory(SimpleNamespace(registry=registry), ICache)
+        except Exception:
+            return None
+        cache = getattr(factory, "service", None) or factory(None, None)
+        registry["pagecache.icache"] = cache
+    return cache
+
+
+# ---------------------------------------------------------------------------
+# Reads: what a candidate request depends on
+
+
+class Recorder:
+    """The generations a candidate request read, each taken before its read."""
+
+    def __init__(self, cache, tenant_id) -> None:
+        self.cache = cache
+        self.tenant_id = tenant_id
+        self.generations: dict[str, Any] = {}
+        self.spoiled: str | None = None
+
+    def read(self, sources) -> None:
+        new = [s for s in sources if s not in self.generations]
+        if not new or self.spoiled:
+            return
+        try:
+            values = self.cache.get_many(self.tenant_id, [PREFIX + s for s in new], 0)
+        except Exception as exc:
+            self.spoil(f"cache service: {exc!r}")
+            return
+        self.generations.update(zip(new, values, strict=True))
+
+    def spoil(self, reason: str) -> None:
+        if self.spoiled is None:
+            self.spoiled = reason
+
+
+def _tables_of(statement) -> list[str] | None:
+    from sqlalchemy.sql.util import find_tables
+
+    try:
+        tables = find_tables(
+            statement,
+            check_columns=True,
+            include_aliases=True,
+            include_joins=True,
+            include_crud=True,
+        )
+    except Exception:
+        return None
+    names = sorted({t.name for t in tables if getattr(t, "name", None)})
+    return names or None
+
+
+@event.listens_for(orm.Session, "do_orm_execute")
+def _record(execute_state: orm.ORMExecuteState) -> None:
+    session = execute_state.session
+    if execute_state.is_select:
+        recorder = session.info.get("pc.recorder")
+        if recorder is None:
+            return
+        tables = _tables_of(execute_state.statement)
+        if tables is None:
+            recorder.spoil("a statement without named tables")
+        else:
+            recorder.read(tables)
+        return
+    if execute_state.is_insert or execute_state.is_update or execute_state.is_delete:
+        tables = _tables_of(execute_state.statement)
+        written = session.info.setdefault("pc.written", set())
+        if tables is None:
+            written.add(None)  # unknown: bump everything of the tenant's namespace
+        else:
+            written.update(tables)
+
+
+# ---------------------------------------------------------------------------
+# Writes: bump after commit
+
+
+@event.listens_for(orm.Session, "after_flush")
+def _flushed(session: orm.Session, flush_context) -> None:
+    written = session.info.setdefault("pc.written", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        try:
+            mapper = orm.object_mapper(obj)
+        except Exception:
+            continue
+        written.update(t.name for t in mapper.tables)
+
+
+@event.listens_for(orm.Session, "after_commit")
+def _committed(session: orm.Session) -> None:
+    written = session.info.pop("pc.written", None)
+    registry = session.info.get("pc.registry")
+    if not written or registry is None:
+        return
+    from .db import SYSTEM
+
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None or tenant_id == SYSTEM or None in written:
+        bump(registry, None)
+    else:
+        bump(registry, tenant_id, *sorted(written))
+
+
+@event.listens_for(orm.Session, "after_rollback")
+def _rolled_back(session: orm.Session) -> None:
+    session.info.pop("pc.written", None)
+
+
+def attach_registry(session: orm.Session, registry) -> None:
+    """Wire a session made outside :func:`learninghub.db.get_tm_session` (which
+    wires its own) so that its commits bump generations."""
+    session.info["pc.registry"] = registry
+
+
+# ---------------------------------------------------------------------------
+# The store
+
+
+@dataclass
+class Entry:
+    tenant_id: Any
+    sources: list[str]
+    generations: list[Any]
+    globals_: list[Any]
+    expires_at: float
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    csrf: bool
+
+
+class PageStore:
+    """A thread-safe LRU of entries bounded by count and total body bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: tuple) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        size = len(entry.body)
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = entry
+            self._bytes += size
+            while self._entries and (
+                len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def discard(self, key: tuple) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _key(environ: dict[str, Any], cookies) -> tuple:
+    return (
+        environ.get("HTTP_HOST", "").lower(),
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        *(environ.get(h, "") for h in VARY_HEADERS),
+        *(cookies.get(c, "") for c in VARY_COOKIES),
+    )
+
+
+def _global_generations(cache) -> list[Any]:
+    from .tenancy import GENERATION_KEY
+
+    return cache.get_many(None, [GLOBAL_KEY, GENERATION_KEY], 0)
+
+
+def _only_csrf_callbacks(request) -> bool:
+    for callback in request.response_callbacks or ():
+        if "csrf" not in getattr(callback, "__qualname__", "").lower():
+            return False
+    return True
+
+
+def tween_factory(handler, registry):
+    settings = registry.settings
+    if not settings.get("pagecache.enabled", True):
+        return handler
+    default_ttl = int(settings.get("pagecache.ttl", 60))
+    store = PageStore(
+        int(settings.get("pagecache.max_entries", 2000)),
+        int(settings.get("pagecache.max_bytes", 64 * 1024 * 1024)),
+    )
+    registry["pagecache.store"] = store
+
+    def serve(request, entry: Entry):
+        from pyramid.response import Response
+
+        body = entry.body
+        if entry.csrf:
+            from pyramid.interfaces import ICSRFStoragePolicy
+
+            policy = registry.getUtility(ICSRFStoragePolicy)
+            token = policy.get_csrf_token(request)
+            body = body.replace(CSRF_HOLE, token.encode("ascii"))
+        response = Response(status=entry.status, headerlist=list(entry.headers), body=body)
+        response.headers["X-Page-Cache"] = "hit"
+        return response
+
+    def tween(request):
+        environ = request.environ
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or "HTTP_AUTHORIZATION" in environ
+            or (cookies := request.cookies).get(SESSION_COOKIE)
+        ):
+            return handler(request)
+        cache = _cache_of(registry)
+        if cache is None:
+            return handler(request)
+        key = _key(environ, cookies)
+        now = time.monotonic()
+        entry = store.get(key)
+        if entry is not None:
+            try:
+                fresh = (
+                    entry.expires_at > now
+                    and cache.get_many(entry.tenant_id, entry.sources, 0) == entry.generations
+                    and _global_generations(cache) == entry.globals_
+                )
+            except Exception as exc:
+                log.warning("page cache: cache service unavailable: %r", exc)
+                fresh = False
+            if fresh:
+                return serve(request, entry)
+            store.discard(key)
+        try:
+            globals_ = _global_generations(cache)
+        except Exception:
+            return handler(request)
+        try:
+            tenant = request.tenant
+        except Exception:  # the handler's own error views answer it
+            tenant = None
+        if tenant is None:
+            return handler(request)
+        recorder = Recorder(cache, tenant.id)
+        environ[RECORDER_ENV] = recorder
+        try:
+            response = handler(request)
+        finally:
+            environ.pop(RECORDER_ENV, None)
+        ttl = environ.get(ALLOW_ENV)
+        if ttl is None or recorder.spoiled or response.status_code != 200:
+            return response
+        if not isinstance(response.app_iter, list | tuple) or not _only_csrf_callbacks(request):
+            return response
+        if "set-cookie" in response.headers or "no-store" in response.headers.get(
+            "Cache-Control", ""
+        ):
+            return response
+        body = response.body
+        token = request.cookies.get(CSRF_COOKIE)
+        csrf = bool(token) and token.encode("ascii", "replace") in body
+        if csrf:
+            body = body.replace(token.encode("ascii"), CSRF_HOLE)
+        sources = sorted(recorder.generations)
+        store.put(
+            key,
+            Entry(
+                tenant_id=tenant.id,
+                sources=[PREFIX + s for s in sources],
+                generations=[recorder.generations[s] for s in sources],
+                globals_=globals_,
+                expires_at=now + min(ttl or default_ttl, default_ttl),
+                status=response.status,
+                headers=[(k, v) for k, v in response.headerlist if k.lower() not in _DROP_HEADERS],
+                body=body,
+                csrf=csrf,
+            ),
+        )
+        response.headers["X-Page-Cache"] = "miss"
+        return response
+
+    return tween
+
+
+def includeme(config) -> None:
+    # inside the request log and the rate limiter: hits are logged, counted and limited
+    config.add_tween(
+        "learninghub.pagecache.tween_factory",
+        under=(
+            "learninghub.ratelimit.tween_factory",
+            "learninghub.observability.request_tween_factory",
+        ),
+        over="pyramid_tm.tm_tween_factory",
+    )
