@@ -8,6 +8,9 @@ Rules (``P`` = the caller's permissions in the tenant):
 * authors with ``publish`` publish and archive their own, ``manage`` any;
 * ``manage`` deletes any announcement; an author with ``create`` deletes their own
   drafts (published ones are archived instead, so that links keep working).
+
+Announcements with a scope (a course) follow the scope's rules instead of ``create``
+and ``publish``: see :mod:`.scopes`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from markupsafe import Markup
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
 
+from . import scopes
 from .models import Announcement
 from .permissions import AnnouncementPermission as P
 
@@ -68,20 +72,34 @@ def can_manage(request) -> bool:
     return bool(request.has_permission(P.MANAGE))
 
 
+def _can_post_in_scope(request, announcement: Announcement) -> bool:
+    return scopes.can_post(request, announcement.scope_type, announcement.scope_id)
+
+
 def can_see(request, announcement: Announcement) -> bool:
-    return announcement.is_published or can_manage(request) or _is_author(request, announcement)
+    if can_manage(request) or _is_author(request, announcement):
+        return True
+    if not announcement.is_scoped:
+        return announcement.is_published
+    if announcement.is_published:
+        return scopes.can_read(request, announcement.scope_type, announcement.scope_id)
+    return _can_post_in_scope(request, announcement)
 
 
 def can_edit(request, announcement: Announcement) -> bool:
-    return can_manage(request) or (
-        _is_author(request, announcement) and bool(request.has_permission(P.CREATE))
-    )
+    if can_manage(request):
+        return True
+    if announcement.is_scoped:
+        return _can_post_in_scope(request, announcement)
+    return _is_author(request, announcement) and bool(request.has_permission(P.CREATE))
 
 
 def can_publish(request, announcement: Announcement) -> bool:
-    return can_manage(request) or (
-        _is_author(request, announcement) and bool(request.has_permission(P.PUBLISH))
-    )
+    if can_manage(request):
+        return True
+    if announcement.is_scoped:
+        return _can_post_in_scope(request, announcement)
+    return _is_author(request, announcement) and bool(request.has_permission(P.PUBLISH))
 
 
 def can_delete(request, announcement: Announcement) -> bool:
@@ -133,7 +151,9 @@ def check_body_length(request, body: str) -> None:
         )
 
 
-def create(request, title: str, body: str) -> Announcement:
+def create(request, title: str, body: str, scope: scopes.Scope | None = None) -> Announcement:
+    """A draft by the request's user; the caller checked that they may write it
+    (``create``, or posting in ``scope``)."""
     check_body_length(request, body)
     announcement = Announcement(
         id=uuid.uuid4(),
@@ -141,6 +161,8 @@ def create(request, title: str, body: str) -> Announcement:
         body=sanitize(body),
         status="draft",
         author_id=request.identity.id,
+        scope_type=scope.type if scope else None,
+        scope_id=scope.id if scope else None,
     )
     request.db.add(announcement)
     request.db.flush()
@@ -176,6 +198,8 @@ def publish(request, announcement: Announcement) -> None:
             "author_id": (str(announcement.author_id) if announcement.author_id else None),
             "published_at": announcement.published_at.isoformat(),
             "url": page_url(request, announcement),
+            "scope_type": announcement.scope_type,
+            "scope_id": announcement.scope_id,
         },
     )
     if request.plugin_settings(PLUGIN).email_on_publish:
@@ -206,13 +230,23 @@ def page_url(request, announcement: Announcement) -> str:
     return request.route_url("announcements.page.detail", id=str(announcement.id))
 
 
-def latest_published(db, limit: int) -> list[Announcement]:
-    """The ``limit`` newest published announcements of the session's tenant."""
+def published_statement(request, scope: scopes.Scope | None = None):
+    """Published announcements the request's user reads: of ``scope`` (the caller
+    checked that they read it), or tenant-wide ones and those of every scope they
+    read."""
+    stmt = sa.select(Announcement).where(Announcement.status == "published")
+    if scope is not None:
+        return stmt.where(scopes.in_scope(scope))
+    clause = scopes.readable_clause(request)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def latest_published(request, limit: int, scope: scopes.Scope | None = None) -> list[Announcement]:
+    """The ``limit`` newest published announcements the request's user reads (of
+    ``scope`` only, when given)."""
+    stmt = published_statement(request, scope)
     return list(
-        db.scalars(
-            sa.select(Announcement)
-            .where(Announcement.status == "published")
-            .order_by(Announcement.published_at.desc(), Announcement.id.desc())
-            .limit(limit)
+        request.db.scalars(
+            stmt.order_by(Announcement.published_at.desc(), Announcement.id.desc()).limit(limit)
         )
     )

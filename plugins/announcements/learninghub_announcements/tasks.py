@@ -15,7 +15,7 @@ from learninghub.identity import User
 from learninghub.interfaces import IMailer
 from learninghub.tasks import task
 
-from . import services
+from . import scopes, services
 from .models import Announcement
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 @task(services.EMAIL_TASK, max_retries=5)
 def send_announcement_email(request, announcement_id: str) -> None:
-    """Email a published announcement to every active user of the tenant, once.
+    """Email a published announcement once: a tenant-wide one to every active user
+    of the tenant, a scoped one to the active users of the scope's audience
+    (``learninghub_announcements_audience``; nobody when no plugin answers).
 
     The row is locked (``FOR UPDATE`` on PostgreSQL) so that two runs of the same
     task cannot both send; ``emailed_at`` is set in the task's transaction, so a
@@ -48,24 +50,54 @@ def send_announcement_email(request, announcement_id: str) -> None:
         log.info("announcement %s was already emailed at %s", key, announcement.emailed_at)
         return
     mailer = request.find_service(IMailer)
-    recipients = request.db.scalars(
-        sa.select(User).where(User.status == "active").order_by(User.email)
-    )
+    recipients = sa.select(User).where(User.status == "active").order_by(User.email)
+    scope_title = None
+    if announcement.is_scoped:
+        audience = _audience(request, announcement)
+        recipients = recipients.where(User.id.in_(sorted(audience)))
+        described = scopes.describe(request, announcement.scope_type, announcement.scope_id)
+        scope_title = described.title if isinstance(described, scopes.Scope) else None
     sent = 0
-    for user in recipients:
-        mailer.send_immediately(announcement_message(request, announcement, user))
+    for user in request.db.scalars(recipients):
+        mailer.send_immediately(announcement_message(request, announcement, user, scope_title))
         sent += 1
     announcement.emailed_at = utcnow()
     log.info("announcement %s emailed to %d users", key, sent)
 
 
-def announcement_message(request, announcement: Announcement, user: User) -> EmailMessage:
+def _audience(request, announcement: Announcement) -> set[uuid.UUID]:
+    """The user ids the scope's owner names (malformed ones left out)."""
+    answer = request.hooks.learninghub_announcements_audience(
+        request=request, scope_type=announcement.scope_type, scope_id=announcement.scope_id
+    )
+    if answer is None:
+        log.warning(
+            "announcement %s not emailed: no plugin names the audience of %s %s",
+            announcement.id,
+            announcement.scope_type,
+            announcement.scope_id,
+        )
+        return set()
+    ids = set()
+    for raw in answer:
+        try:
+            ids.add(raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    return ids
+
+
+def announcement_message(
+    request, announcement: Announcement, user: User, scope_title: str | None = None
+) -> EmailMessage:
     """One message per recipient (addresses are never disclosed to each other), from
-    the tenant's sender name, in the kernel's branded email layout."""
+    the tenant's sender name, in the kernel's branded email layout. ``scope_title``
+    (a course's title) prefixes the subject of a scoped announcement."""
     tenant = request.tenant
     url = services.page_url(request, announcement)
     message = EmailMessage()
-    message["Subject"] = f"[{tenant.name}] {announcement.title}"
+    subject = f"{scope_title}: {announcement.title}" if scope_title else announcement.title
+    message["Subject"] = f"[{tenant.name}] {subject}"
     message["From"] = emailbrand.from_header(request)
     message["To"] = formataddr((user.display_name, user.email))
     text = services.body_text(announcement)
@@ -79,6 +111,7 @@ def announcement_message(request, announcement: Announcement, user: User) -> Ema
         {
             "tenant": tenant,
             "announcement": announcement,
+            "scope_title": scope_title,
             "url": url,
             "body": services.body_markup(announcement),
         },

@@ -1,4 +1,5 @@
-"""Pages: ``/announcements`` (published list) and ``/announcements/{id}``.
+"""Pages: ``/announcements`` (published list; ``?scope_type=course&scope_id=<id>``
+for one course's) and ``/announcements/{id}``.
 
 Pages authenticate with the session cookie. Permission is checked inside the views
 rather than with ``view_config(permission=...)``: Pyramid's security check runs
@@ -8,13 +9,12 @@ a 404, not a 403.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound
 from pyramid.view import view_config
 
 from learninghub.api import PageQuery, ProblemError, paginate
 
-from . import services
+from . import scopes, services
 from .models import Announcement
 from .permissions import AnnouncementPermission as P
 
@@ -38,11 +38,12 @@ def _base(request) -> dict:
 def announcement_list_page(request):
     _require_viewer(request)
     cursor = request.GET.get("cursor") or None
+    scope = _scope_of_page(request)
     try:
         page = PageQuery(limit=PAGE_SIZE, cursor=cursor)
         rows, next_cursor = paginate(
             request.db,
-            sa.select(Announcement).where(Announcement.status == "published"),
+            services.published_statement(request, scope),
             Announcement.published_at,
             Announcement.id,
             page,
@@ -57,12 +58,38 @@ def announcement_list_page(request):
         }
         for a in rows
     ]
+    scope_query = {"scope_type": scope.type, "scope_id": scope.id} if scope else {}
     next_url = (
-        request.route_path("announcements.page.list", _query={"cursor": next_cursor})
+        request.route_path("announcements.page.list", _query={**scope_query, "cursor": next_cursor})
         if next_cursor
         else None
     )
-    return {**_base(request), "items": items, "next_url": next_url, "first_page": not cursor}
+    return {
+        **_base(request),
+        "items": items,
+        "next_url": next_url,
+        "first_page": not cursor,
+        "scope": scope,
+        "all_url": request.route_path("announcements.page.list") if scope else None,
+    }
+
+
+def _scope_of_page(request) -> scopes.Scope | None:
+    """The scope asked for by the query string: 400 when incomplete or of an unknown
+    type, 404 when it does not exist for the user, 403 when they do not read it."""
+    scope_type = request.GET.get("scope_type") or None
+    scope_id = request.GET.get("scope_id") or None
+    if scope_type is None and scope_id is None:
+        return None
+    if scope_type is None or scope_id is None or len(scope_id) > scopes.SCOPE_ID_MAX:
+        raise HTTPBadRequest()
+    try:
+        scope = scopes.require(request, scope_type, scope_id, location="query")
+    except ProblemError as exc:
+        raise (HTTPBadRequest() if exc.status == 400 else HTTPNotFound()) from None
+    if not scopes.can_read(request, scope.type, scope.id):
+        raise HTTPForbidden()
+    return scope
 
 
 @view_config(
@@ -76,9 +103,76 @@ def announcement_page(request):
         announcement = services.get_visible(request, request.matchdict["id"])
     except ProblemError:
         raise HTTPNotFound() from None
+    scope = None
+    if announcement.is_scoped:
+        found = scopes.describe(request, announcement.scope_type, announcement.scope_id)
+        scope = found if isinstance(found, scopes.Scope) else None
     return {
         **_base(request),
         "announcement": announcement,
         "body": services.body_markup(announcement),
         "list_url": request.route_path("announcements.page.list"),
+        "scope": scope,
+        "scope_list_url": (
+            request.route_path(
+                "announcements.page.list",
+                _query={"scope_type": scope.type, "scope_id": scope.id},
+            )
+            if scope
+            else None
+        ),
     }
+
+
+# ----------------------------------------------------------------- course landing page
+
+
+LANDING_LIMIT = 3
+
+
+def landing_section(request, course) -> list:
+    """The ``learninghub_courses_landing_sections`` answer: the course's latest
+    published announcements for its readers (nothing when there are none), plus the
+    link to write one for those who may post. Fixed cost: the scope hooks once each,
+    one query for the announcements."""
+    from learninghub.web import Widget
+
+    if request.identity is None or not request.has_permission(P.VIEW):
+        return []
+    scope_id = str(course.id)
+    poster = scopes.can_post(request, scopes.COURSE, scope_id)
+    if not (poster or scopes.can_read(request, scopes.COURSE, scope_id)):
+        return []
+    scope = scopes.Scope(scopes.COURSE, scope_id, course.title, None)
+    rows = services.latest_published(request, LANDING_LIMIT, scope)
+    if not rows and not poster:
+        return []
+    items = [
+        {
+            "title": a.title,
+            "published_at": a.published_at,
+            "excerpt": services.excerpt(a, 160),
+            "url": request.route_path("announcements.page.detail", id=str(a.id)),
+        }
+        for a in rows
+    ]
+    return [
+        Widget(
+            order=10,
+            title=request.gettext("Announcements"),
+            template="announcements/landing.jinja2",
+            context={
+                "items": items,
+                "all_url": request.route_path(
+                    "announcements.page.list",
+                    _query={"scope_type": scopes.COURSE, "scope_id": scope_id},
+                ),
+                "teach_url": (
+                    request.route_path("announcements.page.course", course_id=scope_id)
+                    if poster
+                    else None
+                ),
+            },
+            key="announcements",
+        )
+    ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
-from learninghub.db import utcnow
+from learninghub.db import bind_tenant, system_session, utcnow
+from learninghub.identity import grant_role
 from learninghub_announcements.models import Announcement
 
 PLUGIN = "announcements"
@@ -50,6 +52,7 @@ def make_announcement(db):
         body="<p>Hello</p>",
         published_at=None,
         emailed_at=None,
+        course=None,
     ):
         now = utcnow()
         if status == "published" and published_at is None:
@@ -65,6 +68,8 @@ def make_announcement(db):
             updated_at=now,
             published_at=published_at,
             emailed_at=emailed_at,
+            scope_type="course" if course is not None else None,
+            scope_id=str(course.id) if course is not None else None,
         )
         db.add(a)
         db.flush()
@@ -81,3 +86,85 @@ def dispatched(monkeypatch):
     messages = []
     monkeypatch.setattr(learninghub.tasks, "dispatch", lambda registry, m: messages.append(m))
     return messages
+
+
+# ----------------------------------------------------------------- courses (set-up)
+# Courses and enrolments are inserted as rows of the courses and enrollment plugins:
+# set-up, not behaviour under test (announcements reach them through hooks only).
+
+
+@pytest.fixture
+def make_course(db):
+    """``make_course(tenant, instructor=None, assistant=None, status="published")``."""
+    from learninghub_courses.models import Course
+
+    def make(tenant, instructor=None, assistant=None, status="published", title=None):
+        now = utcnow()
+        slug = f"c-{uuid.uuid4().hex[:8]}"
+        course = Course(
+            id=uuid.uuid4(),
+            tenant_id=tenant.id,
+            slug=slug,
+            title=title or f"Course {slug}",
+            status=status,
+            created_at=now,
+            updated_at=now,
+            published_at=now if status == "published" else None,
+        )
+        db.add(course)
+        db.flush()
+        for user, role in ((instructor, "instructor"), (assistant, "teaching_assistant")):
+            if user is not None:
+                bind_tenant(db, tenant.id)
+                try:
+                    grant_role(db, user, role, "course", str(course.id))
+                finally:
+                    system_session(db)
+        return course
+
+    return make
+
+
+@pytest.fixture
+def enrol(db):
+    """``enrol(tenant, course, user, status="active", expires_in=None)``."""
+    from learninghub_enrollment.models import Enrollment
+
+    def make(tenant, course, user, status="active", expires_in=None):
+        now = utcnow()
+        e = Enrollment(
+            id=uuid.uuid4(),
+            tenant_id=tenant.id,
+            course_id=course.id,
+            user_id=user.id,
+            status=status,
+            source="admin",
+            enrolled_at=now,
+            expires_at=now + expires_in if expires_in is not None else None,
+        )
+        db.add(e)
+        db.flush()
+        return e
+
+    return make
+
+
+@pytest.fixture
+def course_world(tenant, user_factory, make_course, enrol):
+    """A published course with an instructor, a teaching assistant (a learner
+    tenant-wide), an enrolled learner, a learner of another course, and an instructor
+    of that other course."""
+
+    w = SimpleNamespace(
+        instructor=user_factory(tenant, "instructor"),
+        assistant=user_factory(tenant, "learner"),
+        learner=user_factory(tenant, "learner"),
+        outsider=user_factory(tenant, "learner"),
+        other_instructor=user_factory(tenant, "instructor"),
+        admin=user_factory(tenant, "admin"),
+    )
+    w.course = make_course(tenant, instructor=w.instructor, assistant=w.assistant, title="Botany")
+    w.other_course = make_course(tenant, instructor=w.other_instructor)
+    enrol(tenant, w.course, w.learner)
+    enrol(tenant, w.other_course, w.outsider)
+    return w
