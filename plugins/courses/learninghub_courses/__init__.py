@@ -15,6 +15,11 @@ from learninghub.manifest import PluginManifest
 from learninghub.web import NavItem
 
 from . import models, tasks  # noqa: F401  (register the tables and the reindex task)
+from .announcement_hooks import (  # noqa: F401  (answers for course announcements)
+    learninghub_announcements_can_post,
+    learninghub_announcements_readable_scopes,
+    learninghub_announcements_scope,
+)
 from .hookspecs import CoursesSpecs
 from .installer import CoursesInstaller
 from .permissions import DEFAULT_GRANTS, CoursePermission
