@@ -19,6 +19,10 @@ from learninghub.manifest import PluginManifest
 from learninghub.web import NavItem, Widget
 
 from . import models, tasks  # noqa: F401  (register the tables and the expiry task)
+from .announcement_hooks import (  # noqa: F401  (audience of course announcements)
+    learninghub_announcements_audience,
+    learninghub_announcements_readable_scopes,
+)
 from .hookspecs import EnrollmentSpecs
 from .installer import EnrollmentInstaller
 from .permissions import DEFAULT_GRANTS, EnrollmentPermission
