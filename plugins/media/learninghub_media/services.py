@@ -48,6 +48,11 @@ def is_owner(request, asset: MediaAsset) -> bool:
     return user is not None and asset.owner_id == user.id
 
 
+def can_upload(request) -> bool:
+    """May the request's user upload files (and so use the ``/media`` page)?"""
+    return request.identity is not None and bool(request.has_permission(MediaPermission.UPLOAD))
+
+
 def can_manage(request) -> bool:
     return request.identity is not None and bool(request.has_permission(MediaPermission.MANAGE))
 

@@ -31,6 +31,15 @@ class MediaSettings(BaseModel):
     signed_url_ttl: int = Field(
         300, ge=10, le=86_400, description="Lifetime of signed file URLs, in seconds."
     )
+    upload_chunk_bytes: int = Field(
+        5 * MiB,
+        ge=64 * 1024,
+        le=100 * MiB,
+        description=(
+            "Size of the chunks the /media page's uploader sends (tus PATCH requests): a"
+            " dropped connection costs at most one chunk."
+        ),
+    )
     upload_expiry_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours an unfinished resumable upload is kept."
     )

@@ -4,9 +4,18 @@ The page works without JavaScript (a multipart form); with it, ``static/uploader
 sends the file with tus to ``/media/uploads`` and shows a progress bar. Pages
 authenticate with the session cookie; permission is checked inside the views so that
 a tenant without the plugin gets a 404 first (the kernel's view deriver).
+
+Another page may send the user here to upload a file and come back:
+``/media?next=<local path>``. After the upload the page offers "Use this file", a
+link to ``next`` with ``media_asset_id=<the new asset's id>`` added to its query
+(the lesson form preselects it). ``next`` must be a path of this site.
 """
 
 from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
@@ -49,6 +58,40 @@ def refusal_message(request, exc: ProblemError) -> str:
     return request.gettext(REFUSALS[key], limit=limit)
 
 
+#: a path of this site: no scheme, no host (``//x``, ``/\\x``), no control characters
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[^\x00-\x20\x7f]*$")
+MAX_NEXT = 2000
+
+
+def safe_next(raw: str | None) -> str | None:
+    """``raw`` when it is a path of this site to come back to, else None."""
+    if not raw or len(raw) > MAX_NEXT or not _LOCAL_PATH.match(raw):
+        return None
+    return raw
+
+
+def use_url(next_path: str | None, asset_id) -> str | None:
+    """``next_path`` with ``media_asset_id=<asset_id>`` in its query (replacing one)."""
+    if next_path is None or asset_id is None:
+        return None
+    parts = urlsplit(next_path)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "media_asset_id"]
+    query.append(("media_asset_id", str(asset_id)))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
+def _uploaded_asset(request) -> MediaAsset | None:
+    """The asset named by ``?asset=`` after an upload: one of the user's ready ones."""
+    try:
+        key = uuid.UUID(request.GET.get("asset", ""))
+    except ValueError:
+        return None
+    asset = services.get_asset(request.db, key)
+    if asset is None or not asset.is_ready or not services.is_owner(request, asset):
+        return None
+    return asset
+
+
 def page_values(request, **extra) -> dict:
     rows = request.db.scalars(
         sa.select(MediaAsset)
@@ -66,8 +109,13 @@ def page_values(request, **extra) -> dict:
         for a in rows
     ]
     settings = request.plugin_settings(services.PLUGIN)
+    next_path = safe_next(request.params.get("next"))
     return {
         "items": items,
+        "next": next_path,
+        "use_url": None,
+        "uploaded": None,
+        "chunk_bytes": settings.upload_chunk_bytes,
         "max_bytes": settings.max_upload_bytes,
         "used_bytes": ingest.quota_used(request.db),
         "quota_bytes": settings.quota_bytes,
@@ -83,11 +131,16 @@ def media_page(request):
     if (denied := gate(request, P.UPLOAD)) is not None:
         return denied
     message = None
+    values = page_values(request)
     if request.GET.get("uploaded"):
         message = request.gettext("Your file was uploaded.")
+        asset = _uploaded_asset(request)
+        values["use_url"] = use_url(values["next"], asset.id if asset else None)
+        values["uploaded"] = asset
     elif request.GET.get("deleted"):
         message = request.gettext("The file was deleted.")
-    return render_page(request, TEMPLATE, **page_values(request, message=message))
+    values["message"] = message
+    return render_page(request, TEMPLATE, **values)
 
 
 @view_config(route_name="media.page.list", request_method="POST")
@@ -111,7 +164,11 @@ def media_form_upload(request):
     if not asset.is_ready:
         error = request.gettext(REFUSALS[asset.status])
         return render_page(request, TEMPLATE, status=422, **page_values(request, error=error))
-    return HTTPSeeOther(location=request.route_path("media.page.list", _query={"uploaded": "1"}))
+    query = {"uploaded": "1"}
+    next_path = safe_next(request.POST.get("next"))
+    if next_path is not None:
+        query.update(asset=str(asset.id), next=next_path)
+    return HTTPSeeOther(location=request.route_path("media.page.list", _query=query))
 
 
 @view_config(route_name="media.page.delete", request_method="POST")

@@ -149,3 +149,80 @@ def test_page_shows_the_storage_use(tenant, user_factory, page_browser, media_se
     upload(tenant, owner, "n.pdf", b"%PDF-1.4\n" + b"x" * 991)
     text = page_browser(tenant, owner).get("/media").text
     assert "The site uses 1,000 of its 1,000,000 bytes of media storage." in text
+
+
+# ----------------------------------------------------------------- coming back to another page
+
+
+def test_uploader_chunk_size_is_the_tenant_setting(
+    tenant, user_factory, page_browser, media_settings, registry
+):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    assert f'data-chunk-bytes="{5 * 1024 * 1024}"' in b.get("/media").text
+    media_settings(tenant, upload_chunk_bytes=256 * 1024)
+    assert 'data-chunk-bytes="262144"' in b.get("/media").text
+    from pydantic import ValidationError
+
+    from learninghub_media.settings import MediaSettings
+
+    for wrong in (1024, 200 * 1024 * 1024):
+        try:
+            MediaSettings(upload_chunk_bytes=wrong)
+        except ValidationError as exc:
+            assert exc.errors()[0]["loc"] == ("upload_chunk_bytes",)
+        else:
+            raise AssertionError(f"{wrong} accepted")
+
+
+def test_next_brings_the_uploader_back_with_the_new_file(
+    tenant, user_factory, page_browser, samples
+):
+    back = "/teach/courses/abc/lessons/def?type=video"
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    page = b.get("/media", params={"next": back})
+    escaped = back.replace("&", "&amp;")
+    assert f'data-next="{escaped}"' in page.text
+    assert f'<input type="hidden" name="next" value="{escaped}">' in page.text
+    assert f'<a href="{escaped}">Go back without uploading</a>' in page.text
+    r = b.post(
+        "/media?next=" + back.replace("?", "%3F").replace("=", "%3D"),
+        {"next": back},
+        upload_files=[("file", "chart.png", samples.png())],
+    )
+    assert r.status_int == 303, r.text
+    location = r.headers["Location"]
+    assert "uploaded=1" in location and "asset=" in location and "next=" in location
+    done = b.get(re.sub(r"^https?://[^/]+", "", location))
+    link = re.search(r'<a href="([^"]+)">Use chart.png and go back</a>', done.text)
+    assert link, done.text
+    asset_id = re.search(r"asset=([0-9a-f-]{36})", location).group(1)
+    assert (
+        link.group(1).replace("&amp;", "&")
+        == f"{back.split('?')[0]}?type=video&media_asset_id={asset_id}"
+    )
+    assert "Go back without uploading" not in done.text
+
+
+def test_next_must_be_a_path_of_this_site(tenant, user_factory, page_browser, samples):
+    b = page_browser(tenant, user_factory(tenant, "instructor"))
+    for unsafe in ("//evil.example/x", "/\\evil.example", "https://evil.example/", "x", "/a\nb"):
+        page = b.get("/media", params={"next": unsafe})
+        assert page.status_int == 200
+        assert "data-next" not in page.text and "Go back" not in page.text, unsafe
+        form = page.text.split('id="media-upload-form"')[1].split("</form>")[0]
+        assert 'name="next"' not in form
+        r = b.post("/media", {"next": unsafe}, upload_files=[("file", "a.png", samples.png())])
+        assert r.status_int == 303 and r.headers["Location"].endswith("/media?uploaded=1")
+
+
+def test_use_link_only_names_ones_own_ready_upload(
+    tenant, other_tenant, user_factory, page_browser, upload, samples
+):
+    mine = user_factory(tenant, "instructor")
+    colleague = upload(tenant, user_factory(tenant, "instructor"), "theirs.png", samples.png())
+    foreign = upload(other_tenant, user_factory(other_tenant, "instructor"), "f.png", samples.png())
+    b = page_browser(tenant, mine)
+    for asset_id in (colleague.json["id"], foreign.json["id"], "not-an-id"):
+        page = b.get("/media", params={"uploaded": "1", "asset": asset_id, "next": "/teach"})
+        assert page.status_int == 200 and "and go back" not in page.text
+        assert "theirs.png" not in page.text and "f.png" not in page.text

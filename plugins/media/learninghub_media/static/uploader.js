@@ -10,10 +10,13 @@
   var bar = document.getElementById("media-progress-bar");
   var text = document.getElementById("media-progress-text");
   var cancel = document.getElementById("media-cancel");
-  var CHUNK = 5 * 1024 * 1024;
+  // the tenant's chunk size (media setting upload_chunk_bytes); 5 MiB when absent
+  var CHUNK = parseInt(form.getAttribute("data-chunk-bytes"), 10) || 5 * 1024 * 1024;
+  var next = form.getAttribute("data-next");
   var RETRIES = 5;
   var aborted = false;
   var uploadUrl = null;
+  var assetId = null;
 
   function headers(extra) {
     var h = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": csrf };
@@ -45,6 +48,8 @@
       body: chunk
     }).then(function (r) {
       if (r.status === 204 || r.status === 200) {
+        // the last chunk's answer names the asset it made
+        assetId = r.headers.get("Media-Asset-Id") || assetId;
         return send(file, parseInt(r.headers.get("Upload-Offset"), 10), RETRIES);
       }
       if (r.status === 409 && tries > 0) {
@@ -64,6 +69,7 @@
     if (!file) return;
     event.preventDefault();
     aborted = false;
+    assetId = null;
     box.hidden = false;
     bar.value = 0;
     say("uploading");
@@ -78,7 +84,11 @@
     }).then(function () {
       bar.value = 100;
       say("done");
-      window.location.assign(form.getAttribute("action") + "?uploaded=1");
+      var query = "?uploaded=1";
+      if (next && assetId) {
+        query += "&asset=" + encodeURIComponent(assetId) + "&next=" + encodeURIComponent(next);
+      }
+      window.location.assign(form.getAttribute("action") + query);
     }).catch(function (error) {
       text.textContent = text.getAttribute("data-failed") + " " + error.message;
     });
