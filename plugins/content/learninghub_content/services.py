@@ -361,24 +361,93 @@ class ContentInput:
     data: dict[str, Any] | None = None
 
 
+MEDIA_LESSON_TYPES = ("video", "audio", "file")
+
+
+def fits(lesson_type: str, content_type: str | None) -> bool:
+    """Whether an asset of ``content_type`` suits a lesson of ``lesson_type``: a video
+    lesson plays a video, an audio lesson a recording; a file lesson offers any file."""
+    if lesson_type == "file":
+        return True
+    return (content_type or "").split("/", 1)[0] == lesson_type
+
+
+def course_uses_asset(db, course_id: uuid.UUID, asset_id: uuid.UUID) -> bool:
+    """Whether some version of a lesson of the course uses the asset (one statement)."""
+    return (
+        db.scalar(
+            sa.select(LessonVersion.id)
+            .join(Lesson, Lesson.id == LessonVersion.lesson_id)
+            .where(Lesson.course_id == course_id, LessonVersion.media_asset_id == asset_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def may_use_asset(request, course_id: uuid.UUID, asset) -> bool:
+    """May the request's user put ``asset`` into a lesson of the course? Their own
+    uploads; any asset of the tenant for those who manage its media (admins); and an
+    asset a lesson of this very course already uses (a colleague's upload, shared by
+    the course staff). Seeing an asset is not enough: a learner sees the videos of
+    the courses they are enrolled in, and must not republish them elsewhere."""
+    from learninghub_media import services as media
+
+    if media.is_owner(request, asset) or media.can_manage(request):
+        return True
+    return course_uses_asset(request.db, course_id, asset.id)
+
+
+def _media_invalid(message: str, type_: str) -> ProblemError:
+    return invalid(["media_asset_id"], message, type_)
+
+
 def _check_asset(request, lesson: Lesson, asset_id: uuid.UUID | None, lesson_type: str) -> Any:
-    """The asset must exist, be ready, be visible to the editor (media's rule: so
-    nobody publishes someone else's private file) and match the type. Called before
-    the new version is added: until then the lesson does not vouch for the asset."""
+    """The asset must exist in the tenant, be one the editor may use
+    (:func:`may_use_asset`), be ready and suit the type. Called before the new version
+    is added: until then the lesson does not vouch for the asset. Error types:
+    ``missing``, ``media`` (unknown, another tenant's or not the editor's to use: the
+    same answer, so ids reveal nothing), ``not_ready``, ``type``."""
     from learninghub_media import services as media
 
     if asset_id is None:
-        raise invalid(["media_asset_id"], f"a {lesson_type} lesson needs a media asset", "missing")
+        raise _media_invalid(f"a {lesson_type} lesson needs a media asset", "missing")
+    asset = media.get_asset(request.db, asset_id)
+    if asset is None or not may_use_asset(request, lesson.course_id, asset):
+        raise _media_invalid("no such media asset", "media")
+    if not asset.is_ready:
+        raise _media_invalid(f"the asset is {asset.status}, not ready", "not_ready")
+    if not fits(lesson_type, asset.content_type):
+        raise _media_invalid(f"the asset is {asset.content_type}, not {lesson_type}", "type")
     try:
-        asset = media.attach(request, asset_id, "lesson", lesson.id)
+        return media.attach(request, asset.id, "lesson", lesson.id)
     except ProblemError:
-        raise invalid(["media_asset_id"], "no such ready media asset", "media") from None
-    kind = (asset.content_type or "").split("/", 1)[0]
-    if lesson_type in ("video", "audio") and kind != lesson_type:
-        raise invalid(
-            ["media_asset_id"], f"the asset is {asset.content_type}, not {lesson_type}", "type"
+        raise _media_invalid("no such media asset", "media") from None
+
+
+MAX_MEDIA_CHOICES = 200
+
+
+def media_choices(request, course) -> list[Any]:
+    """The ready assets the request's user may pick for a lesson of ``course``: their
+    own uploads and the assets the course's lessons already use, newest first (at
+    most :data:`MAX_MEDIA_CHOICES`; one statement)."""
+    from learninghub_media.models import MediaAsset
+
+    used = (
+        sa.select(LessonVersion.media_asset_id)
+        .join(Lesson, Lesson.id == LessonVersion.lesson_id)
+        .where(Lesson.course_id == course.id, LessonVersion.media_asset_id.is_not(None))
+    )
+    mine = MediaAsset.owner_id == request.identity.id if request.identity else sa.false()
+    return list(
+        request.db.scalars(
+            sa.select(MediaAsset)
+            .where(MediaAsset.status == "ready", sa.or_(mine, MediaAsset.id.in_(used)))
+            .order_by(MediaAsset.created_at.desc(), MediaAsset.id.desc())
+            .limit(MAX_MEDIA_CHOICES)
         )
-    return asset
+    )
 
 
 def build_version(
@@ -414,7 +483,7 @@ def build_version(
             embed_url = normalize_embed_url(given.embed_url, settings.embed_hosts)
         except EmbedRefused as exc:
             raise invalid(["embed_url"], str(exc), "embed_refused") from None
-    if lesson_type in ("video", "audio", "file"):
+    if lesson_type in MEDIA_LESSON_TYPES:
         asset = _check_asset(request, lesson, asset_id, lesson_type)
         if lesson.duration_s is None and lesson_type != "file" and asset.duration_s:
             lesson.duration_s = int(asset.duration_s)  # the media's length, unless set

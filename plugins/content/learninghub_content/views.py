@@ -194,6 +194,8 @@ def _editor_context(request, course, error: str | None = None) -> dict:
     return {
         "course": course,
         "course_url": courses.course_url(request, course),
+        # the course's own form (courses' /teach/{id}): its details, submit for review
+        "details_url": request.route_path("courses.page.teach_edit", id=str(course.id)),
         "nodes": nodes,
         "pending": services.unpublished_changes(request.db, course.id),
         "types": list(types.values()),
@@ -365,14 +367,17 @@ def lesson_form(request):
             changes["duration_s"] = None
         if values["type"] not in services.lesson_types(request):
             errors["type"] = _("Choose a lesson type.")
-        if values["type"] == "text":
-            changes["body"] = values["body"]
-            changes["format"] = values["format"]
-        elif values["type"] in ("video", "audio", "file"):
-            try:
-                changes["media_asset_id"] = uuid.UUID(values["media_asset_id"])
-            except ValueError:
-                errors["media_asset_id"] = _("Enter the id of an uploaded media file.")
+        # the text of a text lesson; under a video, a recording, a file or an embed, notes
+        changes["body"] = values["body"]
+        changes["format"] = values["format"]
+        if values["type"] in services.MEDIA_LESSON_TYPES:
+            if not values["media_asset_id"]:
+                errors["media_asset_id"] = media_messages(request, values["type"])["missing"]
+            else:
+                try:
+                    changes["media_asset_id"] = uuid.UUID(values["media_asset_id"])
+                except ValueError:
+                    errors["media_asset_id"] = media_messages(request, values["type"])["media"]
         elif values["type"] == "embed":
             changes["embed_url"] = values["embed_url"]
         if not errors:
@@ -388,20 +393,25 @@ def lesson_form(request):
                         "Only YouTube, Vimeo and the sites your organisation allows can be "
                         "embedded."
                     ),
-                    "media_asset_id": _(
-                        "That media file does not exist, is not ready or "
-                        "does not match the lesson type."
-                    ),
                     "body": _("The text is too long."),
                 }
+                by_type = media_messages(request, values["type"])
                 for error in exc.errors or [{"path": ["body", "form"]}]:
                     field = error["path"][1] if len(error["path"]) > 1 else "form"
-                    errors[field] = messages.get(field, _("Check this field."))
+                    if field == "media_asset_id":
+                        errors[field] = by_type.get(error.get("type"), by_type["media"])
+                    else:
+                        errors[field] = messages.get(field, _("Check this field."))
             else:
                 return HTTPSeeOther(
                     location=request.route_path("content.editor", course_id=str(course.id))
                 )
         request.response.status_int = 400
+    chosen = None
+    if request.method == "GET" and request.GET.get("media_asset_id"):
+        # back from the media page with a new upload: choose it (the user saves)
+        values["media_asset_id"] = request.GET["media_asset_id"].strip()
+        chosen = values["media_asset_id"]
     return {
         "course": course,
         "lesson": lesson,
@@ -411,4 +421,74 @@ def lesson_form(request):
         "types": list(services.lesson_types(request).values()),
         "editor_url": request.route_path("content.editor", course_id=str(course.id)),
         "preview_url": services.player_path(request, course, lesson, True),
+        **media_picker(request, course, values, version, chosen),
+    }
+
+
+def media_messages(request, lesson_type: str) -> dict[str, str]:
+    """What the lesson form says for each refusal of a media file (error types of
+    ``services._check_asset``)."""
+    _ = request.gettext
+    wrong = {
+        "video": _("This file is not a video. Choose a video for a video lesson."),
+        "audio": _("This file is not a recording. Choose an audio file for an audio lesson."),
+    }
+    return {
+        "missing": _("Choose one of your files for this lesson, or upload a new one."),
+        "media": _(
+            "That file cannot be used here: it is not one of your files or of this "
+            "course. Choose one from the list or upload a new one."
+        ),
+        "not_ready": _(
+            "That file is not ready: it is still being processed or it was refused. "
+            "Choose another one."
+        ),
+        "type": wrong.get(lesson_type, _("Choose a file that suits the lesson type.")),
+    }
+
+
+def _asset_kind(asset) -> str:
+    major = (asset.content_type or "").split("/", 1)[0]
+    return major if major in ("video", "audio") else "file"
+
+
+def media_picker(request, course, values: dict, version, chosen: str | None) -> dict:
+    """The media field of the lesson form: the assets the user may pick, grouped by
+    kind (only the lesson type's own kind for video and audio lessons), the one
+    chosen kept even when the list would not offer it (a file an admin picked), and
+    the link to upload a new one and come back here."""
+    from learninghub_media import services as media
+
+    _ = request.gettext
+    assets = services.media_choices(request, course)
+    listed = {str(a.id) for a in assets}
+    current = values.get("media_asset_id") or ""
+    if current and current not in listed:
+        asset = media.get_asset(request.db, current)
+        if asset is not None and (
+            (version is not None and version.media_asset_id == asset.id)
+            or (asset.is_ready and services.may_use_asset(request, course.id, asset))
+        ):
+            assets.insert(0, asset)
+            listed.add(current)
+    lesson_type = values.get("type")
+    groups = []
+    for kind, title in (
+        ("video", _("Videos")),
+        ("audio", _("Audio")),
+        ("file", _("Other files")),
+    ):
+        if lesson_type in ("video", "audio") and kind != lesson_type:
+            continue
+        items = [a for a in assets if _asset_kind(a) == kind]
+        if items:
+            groups.append({"title": title, "assets": items})
+    chosen_asset = next((a for a in assets if str(a.id) == chosen), None) if chosen else None
+    upload_url = None
+    if media.can_upload(request):
+        upload_url = request.route_path("media.page.list", _query={"next": request.path_qs})
+    return {
+        "media_groups": groups,
+        "media_chosen": chosen_asset,
+        "media_upload_url": upload_url,
     }

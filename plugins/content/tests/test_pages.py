@@ -227,7 +227,10 @@ def test_player_runs_a_fixed_number_of_statements(
 
 def test_editor_page_access(tenant, other_tenant, world, page_browser, user_factory):
     url = editor_url(world.course)
-    assert page_browser(tenant, world.instructor).get(url).status_int == 200
+    page = page_browser(tenant, world.instructor).get(url)
+    assert page.status_int == 200
+    # the way back to the course's own form (details, submit for review)
+    assert f'<a href="/teach/{world.course.id}">Course details and publishing</a>' in page.text
     assert page_browser(tenant, world.admin).get(url).status_int == 200
     assert page_browser(tenant, world.learner).get(url).status_int == 403
     anonymous = page_browser(tenant).get(url)
