@@ -103,9 +103,8 @@ def my_learning_page(request):
 
 @view_config(route_name="enrollment.page.continue", request_method="GET")
 def continue_page(request):
-    """Resume: the last lesson touched if it is still published, else the first
-    lesson not completed, else the first lesson; the landing page when the learner
-    has no access or the course has no lesson yet."""
+    """Resume where the learner left off (:func:`resume_lesson`); the landing page
+    when the learner has no access or the course has no lesson yet."""
     denied = gate(request, P.LEARN)
     if denied is not None:
         return denied
@@ -122,11 +121,25 @@ def continue_page(request):
     lessons = published_lessons(request.db, course.id)
     if not lessons:
         return HTTPSeeOther(location=course_url(request, course))
-    target = next((lesson for lesson in lessons if lesson.id == enrollment.last_lesson_id), None)
-    if target is None:
-        done = services.completed_lesson_ids(request, course)
-        target = next((lesson for lesson in lessons if lesson.id not in done), lessons[0])
+    done = services.completed_lesson_ids(request, course)
+    target = resume_lesson(lessons, enrollment.last_lesson_id, done)
     return HTTPSeeOther(location=player_path(request, course, target))
+
+
+def resume_lesson(lessons: list, last_id, done: set):
+    """The lesson to continue with, from the course's published ``lessons`` in order:
+    the last one touched while it is not completed; once it is, the next lesson not
+    completed after it (then before it); when every lesson is done, the last one
+    touched (or the first). When the lesson touched was unpublished since, the first
+    lesson not completed."""
+    index = next((i for i, lesson in enumerate(lessons) if lesson.id == last_id), None)
+    if index is not None and lessons[index].id not in done:
+        return lessons[index]
+    start = 0 if index is None else index + 1
+    for lesson in [*lessons[start:], *lessons[:start]]:
+        if lesson.id not in done:
+            return lesson
+    return lessons[index] if index is not None else lessons[0]
 
 
 @view_config(route_name="enrollment.page.enrol", request_method="POST")

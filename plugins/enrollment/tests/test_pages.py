@@ -79,9 +79,9 @@ def test_enrol_form_then_continue_and_mark_complete(
         page, f"/my-learning/lessons/{first.id}/progress", {"completed": "1", "next": player}
     )
     assert r.status_int == 303 and r.headers["Location"].endswith(player)
-    # continue now points at the last lesson touched
+    # the last lesson touched is done: continue points at the next one
     assert (
-        b.get(f"/my-learning/continue/{setup.id}").headers["Location"].endswith("/learn/lesson-1")
+        b.get(f"/my-learning/continue/{setup.id}").headers["Location"].endswith("/learn/lesson-2")
     )
     r = b.submit(
         page,
