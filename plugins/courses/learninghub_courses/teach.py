@@ -303,7 +303,9 @@ def course_action(request):
     try:
         if action == "submit":
             workflow.submit(request, course)
-            return _back(request, course, course.status)
+            # in review, or published at once (no review for this tenant or an admin)
+            done = "submitted" if course.status == "in_review" else course.status
+            return _back(request, course, done)
         if action == "archive":
             workflow.archive(request, course)
             return _back(request, course, "archived")

@@ -192,6 +192,7 @@ def test_instructor_creates_edits_and_submits(tenant, page_browser, instructor, 
     assert r.status_int == 303
     r = b.submit(page, edit_url + "/submit", {})
     assert r.status_int == 303
+    assert "Course submitted for review." in b.get(r.location).text  # the notice
     db.refresh(course)
     assert course.title == "Bread baking 101" and course.status == "in_review"
     listing = b.get("/teach")
