@@ -290,16 +290,16 @@ class SecurityPolicy:
         return user
 
     def _from_cookie(self, request) -> User | None:
-        from .accounts.sessions import find_page_session, touch
+        from .accounts.sessions import find_page_session_user, touch
 
         token = request.cookies.get(self.cookie_name, "")
         if not token:
             return None  # no cookie: no database session is opened for anonymous requests
-        session = find_page_session(request.db, token)
-        if session is None:
+        found = find_page_session_user(request.db, token)
+        if found is None:
             return None
-        user = request.db.get(User, session.user_id)
-        if user is None or not user.is_active:
+        session, user = found
+        if not user.is_active:
             return None
         touch(session, request=request)
         request.__dict__["_lh_session"] = session
@@ -347,18 +347,37 @@ class SecurityPolicy:
         return cookie.decode() if isinstance(cookie, bytes) else cookie
 
 
-def user_roles(request, context=None) -> set[str]:
+def role_rows(request) -> list[tuple[str, str | None, str | None]]:
+    """Every role grant of the request's user as ``(role, resource_type,
+    resource_id)`` rows (tenant-wide grants have no resource), read once per request.
+    Plugins with resource roles (courses) derive theirs from these rows instead of
+    querying again."""
     user = request.identity
     if user is None:
-        return set()
-    cache = request.__dict__.setdefault("_lh_role_rows", None)
+        return []
+    cache = request.__dict__.get("_lh_role_rows")
     if cache is None:
-        cache = request.db.execute(
-            sa.select(RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
-                RoleGrant.user_id == user.id
+        cache = [
+            tuple(row)
+            for row in request.db.execute(
+                sa.select(RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
+                    RoleGrant.user_id == user.id
+                )
             )
-        ).all()
+        ]
         request.__dict__["_lh_role_rows"] = cache
+    return cache
+
+
+def forget_role_rows(request) -> None:
+    """Drop the per-request role rows after granting or revoking a role."""
+    request.__dict__.pop("_lh_role_rows", None)
+
+
+def user_roles(request, context=None) -> set[str]:
+    if request.identity is None:
+        return set()
+    cache = role_rows(request)
     resource = getattr(context, "__lh_resource__", None)
     roles = set()
     for role, rtype, rid in cache:

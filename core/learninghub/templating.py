@@ -29,6 +29,7 @@ locale helpers...) underneath the view's own values.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -283,19 +284,25 @@ def _safe(fn: Callable[[], Any], default: Any) -> Any:
 def asset_url(request, spec: str) -> str:
     """A cache-busted URL of a static asset: ``learninghub:static/x.css`` or, for the
     request's theme, ``theme:css/theme.css``."""
-    import importlib
-
     if spec.startswith("theme:"):
         tenant = getattr(request, "tenant", None)
         theme = request.registry["themes"].resolve(tenant.theme if tenant else None)
         if theme is None:
             raise ValueError("no theme installed")
-        path = theme.static / spec[len("theme:") :]
+        path = str(theme.static / spec[len("theme:") :])
     else:
-        package, _, rel = spec.partition(":")
-        module = importlib.import_module(package)
-        path = Path(module.__file__).resolve().parent / rel
-    return request.static_url(str(path))
+        path = _package_path(spec)
+    return request.static_url(path)
+
+
+@functools.lru_cache(maxsize=512)
+def _package_path(spec: str) -> str:
+    """``package:rel`` -> absolute path (resolving is a few system calls: once)."""
+    import importlib
+
+    package, _, rel = spec.partition(":")
+    module = importlib.import_module(package)
+    return str(Path(module.__file__).resolve().parent / rel)
 
 
 class ThemedRenderer:

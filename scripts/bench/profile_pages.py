@@ -102,6 +102,7 @@ def main() -> int:
             "LEARNINGHUB_SEARCH_PATH": str(inst / "search"),
             "LEARNINGHUB_MAIL_PATH": str(inst / "mail"),
             "LEARNINGHUB_LOG_LEVEL": "warning",
+            "LEARNINGHUB_TEMPLATES_AUTO_RELOAD": "false",
             "LEARNINGHUB_RATELIMIT_ENABLED": "false",
         }
     )

@@ -128,6 +128,8 @@ def make_instance(workdir: Path, config_src: Path) -> dict[str, str]:
             "LEARNINGHUB_SEARCH_PATH": str(workdir / "search"),
             "LEARNINGHUB_MAIL_PATH": str(workdir / "mail"),
             "LEARNINGHUB_LOG_LEVEL": "warning",
+            # as in production: development.ini re-reads templates (a stat per template)
+            "LEARNINGHUB_TEMPLATES_AUTO_RELOAD": "false",
             # one load generator from one IP would only measure the 429 path: the rate
             # limiter's own cost is measured in-process (docs/rate-limiting.md)
             "LEARNINGHUB_RATELIMIT_ENABLED": os.environ.get(

@@ -63,6 +63,23 @@ def find_page_session(db, token: str) -> UserSession | None:
     return session if is_live(session) else None
 
 
+def find_page_session_user(db, token: str):
+    """``(session, user)`` of a live page-session token, in one statement (the
+    user is then in the identity map), or None."""
+    if not token or len(token) > 200:
+        return None
+    from ..identity import User
+
+    row = db.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token), UserSession.kind == PAGE)
+    ).first()
+    if row is None or not is_live(row[0]):
+        return None
+    return row[0], row[1]
+
+
 def touch(session: UserSession, min_interval: int = 60, request=None) -> None:
     """Record activity, at most once a minute (avoids a write per request).
 

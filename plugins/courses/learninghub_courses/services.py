@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from learninghub.db import utcnow
-from learninghub.identity import RoleGrant
+from learninghub.identity import forget_role_rows, role_rows
 
 from .models import Course
 from .permissions import CoursePermission
@@ -64,14 +64,9 @@ def course_roles(request) -> dict[str, set[str]]:
     if cached is not None:
         return cached
     roles: dict[str, set[str]] = {}
-    user = request.identity
-    if user is not None:
-        rows = request.db.execute(
-            sa.select(RoleGrant.role, RoleGrant.resource_id).where(
-                RoleGrant.user_id == user.id, RoleGrant.resource_type == "course"
-            )
-        ).all()
-        for role, rid in rows:
+    # the kernel reads every grant of the user once per request for its permissions
+    for role, rtype, rid in role_rows(request):
+        if rtype == "course" and rid:
             roles.setdefault(rid, set()).add(role)
     request.__dict__[_ROLES_KEY] = roles
     return roles
@@ -80,6 +75,7 @@ def course_roles(request) -> dict[str, set[str]]:
 def forget_course_roles(request) -> None:
     """Drop the per-request cache after granting or revoking a course role."""
     request.__dict__.pop(_ROLES_KEY, None)
+    forget_role_rows(request)
 
 
 def is_admin(request) -> bool:

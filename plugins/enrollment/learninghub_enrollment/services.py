@@ -45,6 +45,7 @@ RECOMPUTE_TASK = "enrollment.recompute_course"
 LESSONS_CHANGED_EVENTS = ("content.lesson.published",)
 
 _MINE_KEY = "_lh_enrollment_mine"
+_ONE_KEY = "_lh_enrollment_one"
 _COMPLETED_KEY = "_lh_enrollment_completed"
 _EXPIRE_QUEUED_KEY = "_lh_enrollment_expire_queued"
 
@@ -113,13 +114,31 @@ def my_enrollments(request) -> dict[uuid.UUID, Enrollment]:
 
 def forget(request) -> None:
     """Drop the per-request caches after a change."""
-    for key in (_MINE_KEY, _COMPLETED_KEY):
+    for key in (_MINE_KEY, _ONE_KEY, _COMPLETED_KEY):
         request.__dict__.pop(key, None)
 
 
 def my_enrollment(request, course) -> Enrollment | None:
-    """The request user's enrolment in ``course`` whatever its status."""
-    return my_enrollments(request).get(course.id)
+    """The request user's enrolment in ``course`` whatever its status: from
+    :func:`my_enrollments` when a page already read them all, else one small query
+    per course and request (a learner may have hundreds of enrolments; a lesson
+    page needs one)."""
+    mine = request.__dict__.get(_MINE_KEY)
+    if mine is not None:
+        return mine.get(course.id)
+    one = request.__dict__.setdefault(_ONE_KEY, {})
+    if course.id not in one:
+        user = request.identity
+        one[course.id] = (
+            None
+            if user is None
+            else request.db.scalar(
+                sa.select(Enrollment).where(
+                    Enrollment.user_id == user.id, Enrollment.course_id == course.id
+                )
+            )
+        )
+    return one[course.id]
 
 
 def active_enrollment(request, course) -> Enrollment | None:
