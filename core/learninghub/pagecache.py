@@ -45,6 +45,9 @@ times and access windows never drift further. The CSRF token a page embeds is
 punched out of the stored body and filled in per visitor on every hit (the
 visitor's own ``lh_csrf`` cookie, or a new one set on the answer).
 
+A request with ``Cache-Control: no-cache`` (or ``Pragma: no-cache``, a browser's
+hard reload) is rendered afresh, and the new answer replaces the stored one.
+
 Answers carry ``X-Page-Cache: hit`` or ``miss`` (a stored miss). Settings:
 ``pagecache.enabled``, ``pagecache.ttl``, ``pagecache.max_entries``,
 ``pagecache.max_bytes``.
@@ -375,7 +378,11 @@ def tween_factory(handler, registry):
             return handler(request)
         key = _key(environ, cookies)
         now = time.monotonic()
-        entry = store.get(key)
+        # a client asking for a fresh answer (a hard reload) gets one, and it is stored
+        fresh_wanted = "no-cache" in environ.get("HTTP_CACHE_CONTROL", "") or (
+            "no-cache" in environ.get("HTTP_PRAGMA", "")
+        )
+        entry = None if fresh_wanted else store.get(key)
         if entry is not None:
             try:
                 fresh = (

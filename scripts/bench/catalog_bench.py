@@ -55,7 +55,7 @@ def targets(seed: dict) -> list[dict]:
     """name, path, signed in, text the pre-check expects in the body."""
     course = f"/courses/{seed['course_slug']}"
     return [
-        {"name": "catalog_page", "path": "/courses", "signed_in": False, "expect": "bench-course-"},
+        {"name": "catalog_page", "path": "/courses", "signed_in": False, "expect": '<h2 id="c-'},
         {
             "name": "catalog_api",
             "path": "/api/v1/courses",

@@ -139,3 +139,14 @@ def test_not_found_and_drafts_are_not_cached(tenant, page_browser, client, admin
     r = client(tenant, admin).post_json(courses[0]["url"] + "/approve", {})
     assert r.status_int == 200, r.text
     assert browser.get("/courses/soon").status_int == 200
+
+
+def test_no_cache_request_renders_afresh(tenant, page_browser, make_course):
+    make_course(tenant, title="Reload")
+    browser = page_browser(tenant)
+    assert state(browser.get("/courses")) == "miss"
+    assert state(browser.get("/courses")) == "hit"
+    r = browser.get("/courses", headers={"Cache-Control": "no-cache"})
+    assert state(r) == "miss" and card_titles(r) == ["Reload"]
+    assert state(browser.get("/courses", headers={"Pragma": "no-cache"})) == "miss"
+    assert state(browser.get("/courses")) == "hit"

@@ -59,3 +59,34 @@ def test_roster_statements_do_not_grow(
         return page, csv
 
     assert roster_cost(5) == roster_cost(50)
+
+
+def test_landing_and_lesson_pages_do_not_grow(
+    registry, tenant, user_factory, make_course, enrol_directly, page_browser, client
+):
+    """The pages the catalog benchmark loads, for an enrolled learner with progress:
+    the same statements whatever the number of lessons, sections, enrolments, other
+    courses and the learner's other enrolments (a fixed ceiling as well). The
+    anonymous catalog and API are counted in the courses plugin's tests."""
+
+    def cost(lessons, sections, others, learners):
+        learner = user_factory(tenant)
+        setup = make_course(tenant, lessons=lessons, sections=sections)
+        enrol_directly(tenant, setup.course, learner)
+        for _ in range(learners):
+            enrol_directly(tenant, setup.course, user_factory(tenant))
+        for _ in range(others):
+            enrol_directly(tenant, make_course(tenant, lessons=1).course, learner)
+        api = client(tenant, learner)
+        r = api.post_json(f"/api/v1/lessons/{setup.lessons[0].id}/progress", {"completed": True})
+        assert r.status_int == 200, r.text
+        b = page_browser(tenant, learner)
+        landing = count(registry, b, f"/courses/{setup.course.slug}")
+        lesson = count(registry, b, f"/courses/{setup.course.slug}/learn/{setup.lessons[-1].slug}")
+        return landing, lesson
+
+    few = cost(lessons=2, sections=1, others=1, learners=1)
+    many = cost(lessons=24, sections=4, others=12, learners=15)
+    assert few == many, (few, many)
+    # ceilings (PostgreSQL adds the row-level security SETs, not counted as page work)
+    assert many[0] <= 13 and many[1] <= 10, many
