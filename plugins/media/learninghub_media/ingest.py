@@ -32,8 +32,8 @@ from learninghub.interfaces import IFileStorage
 
 from . import services
 from .models import MediaAsset, MediaUpload
-from .probe import duration_s
-from .sniff import HEAD_BYTES, THUMBNAIL_TYPES, kind_of, sniff
+from .probe import probe, whole_seconds
+from .sniff import HEAD_BYTES, THUMBNAIL_TYPES, is_streamable, kind_of, sniff
 from .storage import delete_quietly, original_key
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,19 @@ def image_size(file: BinaryIO) -> tuple[int | None, int | None]:
         file.seek(0)
 
 
+def describe(asset: MediaAsset, path: str) -> None:
+    """Record the duration (and, for video, the picture size) of the audio or video
+    file at ``path``. A file nothing can read keeps None: it is still delivered."""
+    try:
+        info = probe(asset.content_type, path)
+    except Exception:  # never a reason to refuse an upload
+        log.warning("could not probe media asset %s", asset.id, exc_info=True)
+        return
+    asset.duration_s = whole_seconds(info.duration)
+    if kind_of(asset.content_type) == "video":
+        asset.width, asset.height = info.width, info.height
+
+
 def without_metadata(file: BinaryIO, size: int) -> tuple[BinaryIO, int]:
     """The JPEG in ``file`` without its personal metadata (see :mod:`.metadata`), or
     ``file`` itself when it cannot be cleaned."""
@@ -300,8 +313,6 @@ def ingest(request, file: BinaryIO, size: int, filename: str, *, quota: bool = T
     asset.storage_key = original_key(asset.id)
     if content_type in THUMBNAIL_TYPES:
         asset.width, asset.height = image_size(file)
-    else:
-        asset.duration_s = duration_s(content_type, file)
     storage = request.find_service(IFileStorage)
     tenant_id = request.tenant.id
     delete_on_abort(request, asset.storage_key)
@@ -313,6 +324,8 @@ def ingest(request, file: BinaryIO, size: int, filename: str, *, quota: bool = T
     request.db.flush()
     with local_copy(storage, tenant_id, asset.storage_key) as path:
         verdict = scan_verdict(request, asset, path)
+        if verdict in (None, "clean") and is_streamable(content_type):
+            describe(asset, path)  # only files the scanner let through meet ffmpeg
     if verdict in (None, "clean"):
         asset.status = "ready"
     else:

@@ -1,4 +1,10 @@
-"""Durations read from container headers, without decoding (None when unknown).
+"""What an audio or video file holds: its duration and, for video, its picture size.
+
+:func:`probe` asks ffmpeg (:mod:`.ffmpeg`), which reads every audio and video type
+the sniffer names: MP4, M4A, QuickTime, WebM, Matroska, MP3, AAC (ADTS), Ogg (Vorbis,
+Opus, FLAC), WAV and FLAC. Without ffmpeg (imageio-ffmpeg has no binary for the
+platform) or when it cannot tell, durations come from the container's header,
+without decoding (:func:`duration_s`):
 
 * WAV: frames / frame rate (the standard library's :mod:`wave`);
 * MP4, M4A, QuickTime: the movie header (``moov/mvhd``: duration / timescale), found
@@ -10,11 +16,37 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
+from . import ffmpeg
+from .ffmpeg import MediaInfo
+
 MP4_TYPES = frozenset({"video/mp4", "audio/mp4", "video/quicktime"})
 _MAX_BOXES = 10_000  # a hostile file cannot make the walk endless
 
 
+def whole_seconds(duration: float | None) -> int | None:
+    """``duration`` rounded to whole seconds; a file shorter than half a second
+    lasts one (it is not "0 s" long), an unknown or empty one None."""
+    if duration is None or duration <= 0:
+        return None
+    return max(1, int(duration + 0.5))
+
+
+def probe(content_type: str, path: str) -> MediaInfo:
+    """Duration (seconds), width and height of the audio or video file at ``path``
+    of the sniffed ``content_type``; all None for other types or unreadable files."""
+    if content_type not in ffmpeg.DEMUXERS:
+        return MediaInfo()
+    info = ffmpeg.probe(content_type, path)
+    if info is not None and info.duration is not None:
+        return info
+    with open(path, "rb") as file:
+        seconds = duration_s(content_type, file)
+    width, height = (info.width, info.height) if info is not None else (None, None)
+    return MediaInfo(float(seconds) if seconds else None, width, height)
+
+
 def duration_s(content_type: str, file: BinaryIO) -> int | None:
+    """Whole seconds from the container's header (WAV, MP4 family), or None."""
     try:
         if content_type == "audio/wav":
             return wav_duration(file)
