@@ -4,7 +4,8 @@ Instructors and admins upload files through the storage service, either in one
 multipart request (``POST /api/v1/media``) or resumably with the tus 1.0 protocol
 (``/api/v1/media/uploads``). The bytes decide the content type (magic numbers),
 checked against the tenant's allow-list, size limit and storage quota; images get a
-320-pixel-wide thumbnail; the ``learninghub_media_scan`` hook (ClamAV when configured)
+320-pixel-wide thumbnail, audio and video their duration (ffmpeg) and videos a
+poster frame; the ``learninghub_media_scan`` hook (ClamAV when configured)
 runs before an asset becomes ``ready``. Files are delivered on short-lived signed URLs
 bound to the user, with HTTP range requests for audio and video. Other plugins use
 :mod:`learninghub_media.services` and answer ``learninghub_media_can_access``.
@@ -29,7 +30,10 @@ manifest = PluginManifest(
     name="media",
     version=__version__,
     title="Media",
-    description="Uploads (multipart and resumable), thumbnails, signed URLs and scanning.",
+    description=(
+        "Uploads (multipart and resumable), thumbnails, durations, video posters,"
+        " signed URLs and scanning."
+    ),
     settings=MediaSettings,
     permissions=MediaPermission,
     default_grants=DEFAULT_GRANTS,
@@ -43,6 +47,8 @@ def includeme(config) -> None:
 
     from learninghub.web import ContentHashCacheBuster
 
+    from .services import poster_url_for
+
     # absolute paths, like the kernel's: editable installs hide packages from pkg_resources
     static = Path(__file__).resolve().parent / "static"
     max_age = int(config.registry.settings.get("static.max_age", 31536000))
@@ -54,6 +60,7 @@ def includeme(config) -> None:
     config.add_route("media.page.list", "/media")
     config.add_route("media.file", "/media/{id}/file")
     config.add_route("media.thumbnail", "/media/{id}/thumbnail")
+    config.add_route("media.poster", "/media/{id}/poster")
     config.add_route("media.page.delete", "/media/{id}/delete")
     # the tus routes must be added before /api/v1/media/{id} for the same reason
     config.scan(".tus")
@@ -61,6 +68,8 @@ def includeme(config) -> None:
     config.scan(".api")
     config.scan(".delivery")
     config.scan(".views")
+    templates = config.registry["templates"]
+    templates.globals["media_poster_url"] = poster_url_for
 
 
 @hookimpl

@@ -45,6 +45,7 @@ def to_out(request, asset: MediaAsset, links: bool = False) -> AssetOut:
         ttl = request.plugin_settings(services.PLUGIN).signed_url_ttl
         out.file_url = services.signed_url(request, asset, ttl) if asset.is_ready else None
         out.thumbnail_url = services.thumbnail_url(request, asset, ttl)
+        out.poster_url = services.poster_url(request, asset, ttl)
         out.expires_in = ttl
     return out
 

@@ -1,4 +1,5 @@
-"""File delivery: ``/media/{id}/file`` and ``/media/{id}/thumbnail``, on signed URLs.
+"""File delivery: ``/media/{id}/file``, ``/media/{id}/thumbnail`` and
+``/media/{id}/poster``, on signed URLs.
 
 The URL's ``exp`` and ``sig`` (see :mod:`.services`) are the whole authorization: a
 page, the API or another plugin decided that the user may see the asset when it made
@@ -26,7 +27,7 @@ from learninghub.interfaces import IFileStorage
 from . import services
 from .sniff import kind_of
 
-THUMBNAIL_TYPE = "image/webp"
+THUMBNAIL_TYPE = POSTER_TYPE = "image/webp"
 
 
 def _signed_asset(request, purpose: str):
@@ -88,5 +89,15 @@ def deliver_thumbnail(request):
     if not asset.thumbnail_key:
         raise HTTPNotFound()
     response = stream(request, asset.thumbnail_key, THUMBNAIL_TYPE, asset.sha256 + "-t")
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@view_config(route_name="media.poster", request_method="GET", require_csrf=False)
+def deliver_poster(request):
+    asset = _signed_asset(request, services.POSTER)
+    if not asset.poster_key:
+        raise HTTPNotFound()
+    response = stream(request, asset.poster_key, POSTER_TYPE, asset.sha256 + "-p")
     response.headers["Content-Disposition"] = "inline"
     return response

@@ -42,6 +42,7 @@ MAX_NAME_CHARS = 255
 #: room for the multipart envelope around the file when checking Content-Length
 FORM_OVERHEAD = 64 * 1024
 THUMBNAIL_TASK = "media.make_thumbnail"
+POSTER_TASK = "media.make_poster"
 UPLOADED_EVENT = "media.asset.uploaded"
 _COPY_CHUNK = 1024 * 1024
 #: statuses whose bytes count against the quota
@@ -348,4 +349,6 @@ def ingest(request, file: BinaryIO, size: int, filename: str, *, quota: bool = T
     )
     if asset.is_ready and content_type in THUMBNAIL_TYPES:
         request.tasks.enqueue(THUMBNAIL_TASK, asset_id=str(asset.id))
+    if asset.is_ready and kind_of(content_type) == "video":
+        request.tasks.enqueue(POSTER_TASK, asset_id=str(asset.id))
     return asset

@@ -16,8 +16,8 @@ ASSET_STATUSES = ("uploading", "ready", "rejected", "quarantined")
 class MediaAsset(TenantScoped, Base):
     """A stored file. ``content_type`` is sniffed from the bytes, never taken from the
     name or the request; ``filename`` is for display only (sanitized). The bytes live
-    in the storage service under ``storage_key``; ``thumbnail_key`` is empty until a
-    thumbnail was made. Only ``ready`` assets are ever delivered."""
+    in the storage service under ``storage_key``; ``thumbnail_key`` (images) and
+    ``poster_key`` (videos: a frame) are empty until one was made. Only ``ready`` assets are ever delivered."""
 
     __tablename__ = "media_assets"
     __table_args__ = (
@@ -43,6 +43,7 @@ class MediaAsset(TenantScoped, Base):
     height: Mapped[int | None] = mapped_column(default=None)
     duration_s: Mapped[int | None] = mapped_column(default=None)
     thumbnail_key: Mapped[str] = mapped_column(sa.String(300), default="")
+    poster_key: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -32,6 +32,10 @@ class AssetOut(BaseModel):
     thumbnail_url: str | None = Field(
         None, description="Signed URL of the thumbnail, when there is one (with links=true)"
     )
+    poster_url: str | None = Field(
+        None,
+        description="Signed URL of a video's poster frame, when there is one (with links=true)",
+    )
     expires_in: int | None = Field(
         None, description="Seconds the signed URLs stay valid at least (with links=true)"
     )

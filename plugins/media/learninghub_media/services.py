@@ -2,11 +2,12 @@
 
 * :func:`get_asset` — an asset of the session's tenant by id;
 * :func:`can_access` — the ``learninghub_media_can_access`` answer for the request;
-* :func:`signed_url` / :func:`thumbnail_url` — short-lived URLs bound to the user;
+* :func:`signed_url` / :func:`thumbnail_url` / :func:`poster_url` — short-lived URLs
+  bound to the user;
 * :func:`attach` — record that a lesson, course... uses an asset.
 
 Signed URLs carry ``exp`` (a Unix time) and ``sig``, an HMAC-SHA256 made with a key
-derived from the kernel's ``secret.key`` over the purpose (file or thumbnail), the
+derived from the kernel's ``secret.key`` over the purpose (file, thumbnail or poster), the
 tenant, the asset, the user the URL was made for (``-`` for an anonymous visitor) and
 ``exp``. The delivery view recomputes it with *its* request's user: the URL only works
 for the same user (or, when made for an anonymous visitor, for anyone) until it expires.
@@ -30,6 +31,7 @@ from .permissions import MediaPermission
 PLUGIN = "media"
 FILE = "file"
 THUMBNAIL = "thumbnail"
+POSTER = "poster"
 EXP_ROUNDING = 60
 
 
@@ -122,6 +124,26 @@ def thumbnail_url(request, asset: MediaAsset, ttl: int | None = 300) -> str | No
     return _signed(request, "media.thumbnail", THUMBNAIL, asset, ttl)
 
 
+def poster_url(request, asset: MediaAsset, ttl: int | None = 300) -> str | None:
+    """The signed URL of a video's poster (a WebP of one frame, at most 1280 pixels
+    wide and high), or None while it has none (not a video, not made yet, or ffmpeg
+    could not read it). Same rules as :func:`signed_url`: the caller decided that the
+    user may see the asset."""
+    if not asset.poster_key or not asset.is_ready:
+        return None
+    return _signed(request, "media.poster", POSTER, asset, ttl)
+
+
+def poster_url_for(request, asset_id) -> str | None:
+    """:func:`poster_url` of the asset ``asset_id`` (None when unknown), for templates
+    (``media_poster_url(request, version.media_asset_id)`` in the content plugin's
+    video lesson, which only asks where it already shows the video)."""
+    if asset_id is None:
+        return None
+    asset = get_asset(request.db, asset_id)
+    return poster_url(request, asset) if asset is not None else None
+
+
 # ----------------------------------------------------------------- attachments
 
 
@@ -187,7 +209,7 @@ def delete_asset(request, asset: MediaAsset) -> None:
     """Delete the row now and its files once the transaction commits."""
     from .ingest import delete_after_commit
 
-    keys = [k for k in (asset.storage_key, asset.thumbnail_key) if k]
+    keys = [k for k in (asset.storage_key, asset.thumbnail_key, asset.poster_key) if k]
     request.db.delete(asset)
     request.db.flush()
     delete_after_commit(request, keys)

@@ -1,7 +1,8 @@
 """Storage keys of the media plugin and access to the kernel's storage service.
 
 Every key lives under ``media/``: ``media/assets/<asset id>/original``,
-``media/assets/<asset id>/thumbnail``, and the chunks of resumable uploads under
+``media/assets/<asset id>/thumbnail`` (images), ``media/assets/<asset id>/poster``
+(videos), and the chunks of resumable uploads under
 ``media/tmp/<upload id>/<offset>`` (one object per received chunk, assembled when the
 upload is complete). The storage service prefixes every key with the tenant id.
 """
@@ -28,6 +29,10 @@ def original_key(asset_id: uuid.UUID) -> str:
 
 def thumbnail_key(asset_id: uuid.UUID) -> str:
     return f"media/assets/{asset_id}/thumbnail"
+
+
+def poster_key(asset_id: uuid.UUID) -> str:
+    return f"media/assets/{asset_id}/poster"
 
 
 def chunk_prefix(upload_id: uuid.UUID) -> str:
