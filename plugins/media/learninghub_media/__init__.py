@@ -47,6 +47,7 @@ def includeme(config) -> None:
 
     from learninghub.web import ContentHashCacheBuster
 
+    from .display import format_duration_filter
     from .services import poster_url_for
 
     # absolute paths, like the kernel's: editable installs hide packages from pkg_resources
@@ -69,6 +70,7 @@ def includeme(config) -> None:
     config.scan(".delivery")
     config.scan(".views")
     templates = config.registry["templates"]
+    templates.filters["format_duration"] = format_duration_filter
     templates.globals["media_poster_url"] = poster_url_for
 
 
