@@ -188,3 +188,16 @@ def thumbnail_access(request, asset) -> bool | None:
     if any(c.status == "published" or is_staff(request, c) for c in courses):
         return True
     return None
+
+
+def get_courses(db, ids) -> dict[uuid.UUID, Course]:
+    """The courses of the session's tenant among ``ids`` (UUIDs or their strings), by
+    id, in one query (none for an empty list). Malformed ids, other tenants' courses
+    and unknown ids are simply absent; repeats are looked up once. Visibility is the
+    caller's business (:func:`can_view`)."""
+    keys = {key for key in (_as_uuid(value) for value in ids) if key is not None}
+    if not keys:
+        return {}
+    return {
+        course.id: course for course in db.scalars(sa.select(Course).where(Course.id.in_(keys)))
+    }

@@ -49,6 +49,26 @@ def test_lookups(tenant, other_tenant, as_request, make_course):
     assert services.get_course_by_slug(other.db, "look-me-up") is None
 
 
+def test_get_courses_in_one_query(tenant, other_tenant, as_request, make_course, registry):
+    from learninghub.testing.sql import counting
+
+    first = make_course(tenant)
+    second = make_course(tenant, status="archived")
+    theirs = make_course(other_tenant)
+    r = as_request(tenant)
+    ids = [first.id, str(second.id), str(first.id), theirs.id, uuid.uuid4(), "nope", None]
+    with counting(registry["db.engine"]) as statements:
+        found = services.get_courses(r.db, ids)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert set(found) == {first.id, second.id}
+    assert found[first.id].title == first.title and found[second.id].status == "archived"
+    with counting(registry["db.engine"]) as statements:
+        assert services.get_courses(r.db, []) == {}
+        assert services.get_courses(r.db, ["nope"]) == {}
+    assert [s for s in statements if "courses" in s] == []
+    assert list(services.get_courses(as_request(other_tenant).db, ids)) == [theirs.id]
+
+
 def test_access_rules(
     tenant, as_request, make_course, instructor, admin, learner, user_factory, db
 ):
