@@ -100,6 +100,15 @@ def school(live_app):
         body = {"title": title, "slug": slug, "level": level, "category_id": crafts["id"]}
         status, course = live_app.api(tenant, "POST", "/api/v1/courses", body, admin)
         assert status == 201, course
+        # content refuses to publish a course without a published lesson: give it one
+        base = f"/api/v1/courses/{course['id']}"
+        status, section = live_app.api(
+            tenant, "POST", base + "/sections", {"title": "Basics"}, admin
+        )
+        assert status == 201, section
+        lesson = {"section_id": section["id"], "title": "First steps", "publish": True}
+        status, made = live_app.api(tenant, "POST", base + "/lessons", lesson, admin)
+        assert status == 201, made
         # an admin's submission publishes at once
         status, course = live_app.api(
             tenant, "POST", f"/api/v1/courses/{course['id']}/submit", None, admin

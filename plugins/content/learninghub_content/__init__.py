@@ -14,8 +14,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from learninghub.hookspecs import hookimpl
+from learninghub.i18n import N_
 from learninghub.manifest import PluginManifest
-from learninghub.web import Widget
+from learninghub.web import NavItem, Widget
 
 from . import models  # noqa: F401  (register the tables)
 from .hookspecs import ContentSpecs, LessonType
@@ -106,6 +107,38 @@ def learninghub_courses_landing_sections(request, course) -> list[Widget]:
                 "duration_s": sum(s["duration_s"] for s in sections),
             },
             key="content-syllabus",
+        )
+    ]
+
+
+#: courses shows it (translated through the merged catalogs) and the API returns it as is
+NO_PUBLISHED_LESSON = N_(
+    "The course has no published lesson yet. Add a lesson in the curriculum and publish it."
+)
+
+
+@hookimpl
+def learninghub_courses_publish_problems(request, course) -> list[str]:
+    """A course goes to review, or is published, with at least one published lesson."""
+    from . import services
+
+    if services.lesson_count(request.db, course.id) == 0:
+        return [NO_PUBLISHED_LESSON]
+    return []
+
+
+@hookimpl
+def learninghub_courses_teach_links(request, course) -> list[NavItem]:
+    """The curriculum editor, on the course's own form, for those who may edit it."""
+    from . import services
+
+    if not services.can_edit(request, course):
+        return []
+    return [
+        NavItem(
+            order=10,
+            title=request.gettext("Edit the curriculum"),
+            url=request.route_path("content.editor", course_id=str(course.id)),
         )
     ]
 

@@ -78,10 +78,26 @@ def review_action(request):
             done = "returned"
         else:
             raise HTTPNotFound()
-    except ProblemError:
-        message = request.gettext("This course is no longer waiting for review.")
-        return _queue(request, {"form": message}, status=409)
+    except ProblemError as exc:
+        request.tm.doom()
+        return _queue(request, {"form": _refusal(request, exc)}, status=409)
     return HTTPSeeOther(location=request.route_path("courses.page.admin", _query={"done": done}))
+
+
+def _refusal(request, exc: ProblemError) -> str:
+    """What the queue says when the workflow refused: the publish problems (translated)
+    or the course having left the queue meanwhile."""
+    # the hook's messages are msgids of the answering plugin's catalog
+    messages = [e.get("message", "") for e in exc.errors or []]
+    kinds = [e.get("type") for e in exc.errors or []]
+    problems = [
+        request.gettext(text)
+        for text, kind in zip(messages, kinds, strict=True)
+        if kind == workflow.PUBLISH_PROBLEM
+    ]
+    if problems:
+        return " ".join([request.gettext("This course cannot be published yet:"), *problems])
+    return request.gettext("This course is no longer waiting for review.")
 
 
 # ----------------------------------------------------------------- categories

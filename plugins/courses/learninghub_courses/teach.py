@@ -1,5 +1,6 @@
 """Instructor pages: ``/teach`` (my courses), ``/teach/new`` (create),
-``/teach/{id}`` (edit form with validation, staff, submit for review, archive).
+``/teach/{id}`` (edit form with validation, staff, submit for review with what stands in
+its way, archive, and the links of ``learninghub_courses_teach_links``).
 
 The forms call the same workflow functions as the API. Actions are POSTs with a
 CSRF token; success redirects (303) back with a notice.
@@ -173,6 +174,57 @@ def _editable(request) -> Course:
     return course
 
 
+def teach_links(request, course: Course) -> list[Any]:
+    """The other plugins' links about the course (``learninghub_courses_teach_links``),
+    sorted by order."""
+    links = []
+    for answer in request.hooks.learninghub_courses_teach_links(request=request, course=course):
+        links.extend(answer or [])
+    return sorted(links, key=lambda link: (link.order, link.title))
+
+
+def _problems(request, course: Course, can_edit: bool) -> list[str]:
+    """What stands in the way of the next step that would publish or put the course in
+    review, translated; only asked when the page offers that step."""
+    if not can_edit:
+        return []
+    offers_it = course.status == "draft" or (
+        course.status == "archived" and workflow.publishes_directly(request)
+    )
+    if not offers_it:
+        return []
+    return [request.gettext(m) for m in workflow.publish_problems(request, course)]
+
+
+def _edit_page(
+    request,
+    course: Course,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    flash: str = "",
+):
+    can_edit = services.can_edit(request, course)
+    values = values if values is not None else _course_values(course)
+    return render_page(
+        request,
+        FORM_PAGE,
+        status,
+        course=course,
+        values=values,
+        errors=errors or {},
+        can_edit=can_edit,
+        staff=workflow.staff_of(request, course),
+        action=request.route_path("courses.page.teach_edit", id=str(course.id)),
+        landing_url=services.course_url(request, course),
+        publishes_directly=workflow.publishes_directly(request),
+        problems=_problems(request, course, can_edit),
+        links=teach_links(request, course),
+        flash=flash,
+        **_form_context(request),
+    )
+
+
 # ----------------------------------------------------------------- pages
 
 
@@ -210,6 +262,7 @@ def new_course_page(request):
             try:
                 course = workflow.create_course(request, body.model_dump())
             except ProblemError as exc:
+                request.tm.doom()
                 errors = _problem_errors(request, exc)
                 status = exc.status
             else:
@@ -237,45 +290,32 @@ def edit_course_page(request):
     if denied is not None:
         return denied
     course = _editable(request)
-    can_edit = services.can_edit(request, course)
-    values = _course_values(course)
-    errors: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        if not can_edit:
-            return _forbidden(request)
-        values, data, errors = _parse_form(request)
+    if request.method == "GET":
+        done = request.GET.get("done")
+        return _edit_page(
+            request, course, flash=request.gettext(DONE[done]) if done in DONE else ""
+        )
+    if not services.can_edit(request, course):
+        return _forbidden(request)
+    values, data, errors = _parse_form(request)
+    status = 422
+    try:
+        body = CourseUpdate(**data)
+    except ValidationError as exc:
+        errors = {**_schema_errors(request, exc), **errors}
+    if not errors:
+        changes = body.model_dump(exclude_unset=True)
+        changes = {k: v for k, v in changes.items() if getattr(course, k) != v}
         try:
-            body = CourseUpdate(**data)
-        except ValidationError as exc:
-            errors = {**_schema_errors(request, exc), **errors}
-        if not errors:
-            changes = body.model_dump(exclude_unset=True)
-            changes = {k: v for k, v in changes.items() if getattr(course, k) != v}
-            try:
-                workflow.update_course(request, course, changes)
-            except ProblemError as exc:
-                errors = _problem_errors(request, exc)
-                status = exc.status
-            else:
-                return _back(request, course, "saved")
-        status = status if status != 200 else 422
-    done = request.GET.get("done")
-    return render_page(
-        request,
-        FORM_PAGE,
-        status,
-        course=course,
-        values=values,
-        errors=errors,
-        can_edit=can_edit,
-        staff=workflow.staff_of(request, course),
-        action=request.route_path("courses.page.teach_edit", id=str(course.id)),
-        landing_url=services.course_url(request, course),
-        publishes_directly=workflow.publishes_directly(request),
-        flash=request.gettext(DONE[done]) if done in DONE else "",
-        **_form_context(request),
-    )
+            workflow.update_course(request, course, changes)
+        except ProblemError as exc:
+            # the course object may hold half of the changes: none of them is saved
+            request.tm.doom()
+            errors = _problem_errors(request, exc)
+            status = exc.status
+        else:
+            return _back(request, course, "saved")
+    return _edit_page(request, course, status, values, errors)
 
 
 def _forbidden(request):
@@ -319,6 +359,7 @@ def course_action(request):
             workflow.remove_staff(request, course, user_id, request.POST.get("role") or None)
             return _back(request, course, "staff")
     except ProblemError as exc:
+        request.tm.doom()
         if exc.status == 403:
             return _forbidden(request)
         if exc.status == 404:
@@ -356,24 +397,17 @@ CONFLICT_MESSAGES = {
 def _back_with_error(request, course: Course, exc: ProblemError | None, message: str = ""):
     if exc is not None:
         known = CONFLICT_MESSAGES.get(exc.detail)
-        message = (
-            request.gettext(known)
-            if known
-            else request.gettext("This action is not possible in the course's current state.")
-        )
-    request.response.status = 409
-    return render_page(
-        request,
-        FORM_PAGE,
-        409,
-        course=course,
-        values=_course_values(course),
-        errors={"form": message},
-        can_edit=services.can_edit(request, course),
-        staff=workflow.staff_of(request, course),
-        action=request.route_path("courses.page.teach_edit", id=str(course.id)),
-        landing_url=services.course_url(request, course),
-        publishes_directly=workflow.publishes_directly(request),
-        flash="",
-        **_form_context(request),
-    )
+        if any(e.get("type") == workflow.PUBLISH_PROBLEM for e in exc.errors or []):
+            # the list itself is shown under Publishing (see _problems)
+            message = (
+                request.gettext("This course cannot be published yet: see what is missing below.")
+                if course.status != "draft" or workflow.publishes_directly(request)
+                else request.gettext(
+                    "This course cannot be submitted for review yet: see what is missing below."
+                )
+            )
+        elif known:
+            message = request.gettext(known)
+        else:
+            message = request.gettext("This action is not possible in the course's current state.")
+    return _edit_page(request, course, 409, errors={"form": message})

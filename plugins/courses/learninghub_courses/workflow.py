@@ -10,6 +10,9 @@ Workflow::
       ^                   |
       +------return-------+            (submit publishes at once when the tenant's
                                         ``publish_without_review`` is on, or for admins)
+
+Nothing goes to review or becomes public while ``learninghub_courses_publish_problems``
+has something to say (content: no published lesson): 409 listing the messages.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from .models import Course, CourseCategory
 from .permissions import COURSE_ROLES
 
 EVENT = "courses.course."
+#: ``type`` of the errors of a 409 refused by ``learninghub_courses_publish_problems``
+PUBLISH_PROBLEM = "publish_problem"
 
 
 # ----------------------------------------------------------------- errors
@@ -198,12 +203,42 @@ def publishes_directly(request) -> bool:
     return services.is_admin(request) or request.plugin_settings("courses").publish_without_review
 
 
+def publish_problems(request, course: Course) -> list[str]:
+    """Why ``course`` may not go to review or be published yet: the messages of every
+    ``learninghub_courses_publish_problems`` answer (English msgids; pages translate
+    them), in order, without repeats. Empty: nothing stands in the way."""
+    messages: list[str] = []
+    for answer in request.hooks.learninghub_courses_publish_problems(
+        request=request, course=course
+    ):
+        for message in answer or []:
+            if isinstance(message, str) and message and message not in messages:
+                messages.append(message)
+    return messages
+
+
+def check_publishable(request, course: Course) -> None:
+    """A 409 listing :func:`publish_problems` when there are any."""
+    problems = publish_problems(request, course)
+    if problems:
+        raise ProblemError(
+            409,
+            "Conflict",
+            "the course cannot go to review or be published yet: " + " ".join(problems),
+            errors=[
+                {"path": ["course"], "message": message, "type": PUBLISH_PROBLEM}
+                for message in problems
+            ],
+        )
+
+
 def submit(request, course: Course) -> Course:
     """draft → in_review (or → published when review is not needed)."""
     if not services.can_edit(request, course):
         raise forbidden("submit")
     if course.status != "draft":
         raise conflict(f"only drafts are submitted; this course is {course.status}")
+    check_publishable(request, course)
     if publishes_directly(request):
         return _publish(request, course)
     course.status = "in_review"
@@ -219,6 +254,7 @@ def approve(request, course: Course) -> Course:
         raise forbidden("approve")
     if course.status != "in_review":
         raise conflict(f"only courses in review are approved; this course is {course.status}")
+    check_publishable(request, course)
     return _publish(request, course)
 
 

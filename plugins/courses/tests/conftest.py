@@ -104,3 +104,37 @@ def instructor(tenant, user_factory):
 @pytest.fixture
 def learner(tenant, user_factory):
     return user_factory(tenant, "learner")
+
+
+def add_lesson(client, tenant, user, course_id):
+    """A published text lesson made by ``user`` through the content plugin's API, so that
+    the course may go to review or be published (content answers
+    ``learninghub_courses_publish_problems`` for courses without one). None when content
+    is not enabled for the tenant (its routes answer 404; the caller sees the course)."""
+    c = client(tenant, user)
+    base = f"/api/v1/courses/{course_id}"
+    section = c.post_json(base + "/sections", {"title": "Basics"})
+    if section.status_int == 404:
+        return None
+    assert section.status_int == 201, section.text
+    lesson = c.post_json(
+        base + "/lessons",
+        {
+            "section_id": section.json["id"],
+            "title": "First steps",
+            "body": "<p>Hello</p>",
+            "publish": True,
+        },
+    )
+    assert lesson.status_int == 201, lesson.text
+    return lesson.json
+
+
+@pytest.fixture
+def give_lesson(client):
+    """``give_lesson(tenant, user, course_id)``: :func:`add_lesson` with this test's client."""
+
+    def give(tenant, user, course_id):
+        return add_lesson(client, tenant, user, course_id)
+
+    return give

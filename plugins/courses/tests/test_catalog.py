@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from learninghub.hookspecs import hookimpl
 
-from .conftest import course_body
+from .conftest import add_lesson, course_body
 
 URL = "/api/v1/courses"
 
@@ -25,6 +25,7 @@ def facet(r, name) -> dict[str, int]:
 def publish(client, tenant, admin, **overrides):
     c = client(tenant, admin)
     out = c.post_json(URL, course_body(**overrides)).json
+    add_lesson(client, tenant, admin, out["id"])
     r = c.post_json(out["url"] + "/submit", {})  # admins publish directly
     assert r.json["status"] == "published"
     return out

@@ -6,7 +6,7 @@ import pytest
 
 from learninghub.testing.pages import solid_png
 
-from .conftest import course_body
+from .conftest import add_lesson, course_body
 
 pytest.importorskip("learninghub_media")
 
@@ -26,6 +26,7 @@ def test_published_course_thumbnail_is_public(tenant, client, admin, page_browse
     c = client(tenant, admin)
     out = c.post_json(URL, course_body(slug="with-cover", thumbnail_asset_id=asset)).json
     assert out["thumbnail_asset_id"] == asset
+    add_lesson(client, tenant, admin, out["id"])
     c.post_json(out["url"] + "/submit", {})
     visitor = page_browser(tenant)
     catalog = visitor.get("/courses")

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from learninghub.hookspecs import hookimpl
 
+from .conftest import add_lesson
+
 
 def card_titles(response) -> list[str]:
     return re.findall(r'<h2 id="c-[^"]+"><a href="[^"]+">([^<]*)</a></h2>', response.text)
@@ -49,6 +51,7 @@ def test_catalog_search_uses_the_index(tenant, client, admin, page_browser):
             "/api/v1/courses",
             {"title": title, "slug": title.lower().replace(" ", "-")},
         )
+        add_lesson(client, tenant, admin, r.json["id"])
         c.post_json(r.json["url"] + "/submit", {})
     assert card_titles(page_browser(tenant).get("/courses?q=gardening")) == ["Gardening at home"]
 
@@ -175,7 +178,9 @@ def _form(**overrides):
     return fields
 
 
-def test_instructor_creates_edits_and_submits(tenant, page_browser, instructor, session_cookie, db):
+def test_instructor_creates_edits_and_submits(
+    tenant, page_browser, instructor, session_cookie, db, give_lesson
+):
     from learninghub_courses.models import Course
 
     b = page_browser(tenant, cookie=session_cookie(tenant, instructor))
@@ -190,6 +195,7 @@ def test_instructor_creates_edits_and_submits(tenant, page_browser, instructor, 
     assert "<script>" not in course.description
     r = b.submit(page, edit_url, _form(title="Bread baking 101"))
     assert r.status_int == 303
+    give_lesson(tenant, instructor, course.id)
     r = b.submit(page, edit_url + "/submit", {})
     assert r.status_int == 303
     assert "Course submitted for review." in b.get(r.location).text  # the notice
@@ -284,9 +290,10 @@ def test_staff_added_and_removed_on_the_page(
 
 
 def test_admin_reviews_the_queue(
-    tenant, page_browser, admin, session_cookie, make_course, instructor, db, events
+    tenant, page_browser, admin, session_cookie, make_course, instructor, db, events, give_lesson
 ):
     ok = make_course(tenant, instructor, status="in_review", title="Ready one")
+    give_lesson(tenant, admin, ok.id)
     back = make_course(tenant, instructor, status="in_review", title="Needs work")
     b = page_browser(tenant, cookie=session_cookie(tenant, admin))
     page = b.get("/admin/courses")

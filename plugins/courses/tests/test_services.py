@@ -126,9 +126,10 @@ def test_bump_stats(tenant, other_tenant, as_request, make_course):
 def test_reindex_task_removes_deleted_courses(tenant, registry, client, admin, db):
     from learninghub.tasks import run_task
 
-    from .conftest import course_body
+    from .conftest import add_lesson, course_body
 
     out = client(tenant, admin).post_json("/api/v1/courses", course_body(title="Ephemeral")).json
+    add_lesson(client, tenant, admin, out["id"])
     client(tenant, admin).post_json(out["url"] + "/submit", {})
     assert client(tenant).get("/api/v1/courses?q=ephemeral").json["total"] == 1
     db.execute(sa.delete(Course).where(Course.id == uuid.UUID(out["id"])))
