@@ -101,6 +101,23 @@ def learninghub_admin_sections(request) -> list[NavItem]:
     return items
 
 
+#: status changes of a course go to the audit trail (when the audit plugin is enabled)
+AUDITED_EVENTS = [
+    "courses.course.submitted",
+    "courses.course.returned",
+    "courses.course.published",
+    "courses.course.archived",
+    "courses.course.restored",
+]
+
+
+@hookimpl
+def learninghub_audit_auditable_events(request) -> list:
+    """The workflow's transitions (who submitted, approved, returned, archived or
+    restored a course) are audited; edits and staff changes are events only."""
+    return list(AUDITED_EVENTS)
+
+
 @hookimpl
 def learninghub_media_can_access(request, asset):
     """Course thumbnails are public when the course is published, and visible to the

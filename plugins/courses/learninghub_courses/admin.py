@@ -1,5 +1,6 @@
 """Admin page: ``/admin/courses``, the review queue (approve, or return with a
-comment), in the admin shell (section "Courses")."""
+comment) and the archived courses (restore as a draft or published), in the admin
+shell (section "Courses")."""
 
 from __future__ import annotations
 
@@ -20,7 +21,22 @@ SECTION = "/admin/courses"
 DONE = {
     "approved": N_("Course approved and published."),
     "returned": N_("Course returned to its instructors with your comment."),
+    "restored": N_("Course restored as a draft. Its instructors can submit it again."),
+    "restored_published": N_("Course restored and published."),
 }
+#: the archived courses listed, most recently archived first
+MAX_ARCHIVED = 100
+
+
+def _archived(request) -> list[Course]:
+    return list(
+        request.db.scalars(
+            sa.select(Course)
+            .where(Course.status == "archived")
+            .order_by(Course.updated_at.desc(), Course.id)
+            .limit(MAX_ARCHIVED)
+        )
+    )
 
 
 def _queue(request, errors=None, comments=None, status: int = 200):
@@ -31,6 +47,7 @@ def _queue(request, errors=None, comments=None, status: int = 200):
             .order_by(Course.updated_at.asc(), Course.id)
         )
     )
+    archived = _archived(request)
     done = request.GET.get("done")
     return render_page(
         request,
@@ -38,10 +55,15 @@ def _queue(request, errors=None, comments=None, status: int = 200):
         status,
         section=SECTION,
         courses=courses,
-        instructors=catalog.instructors_of(request.db, [c.id for c in courses]),
+        archived=archived,
+        max_archived=MAX_ARCHIVED,
+        instructors=catalog.instructors_of(request.db, [c.id for c in courses + archived]),
         errors=errors or {},
         comments=comments or {},
         urls={c.id: services.course_url(request, c) for c in courses},
+        edit_urls={
+            c.id: request.route_path("courses.page.teach_edit", id=str(c.id)) for c in archived
+        },
         flash=request.gettext(DONE[done]) if done in DONE else "",
     )
 
@@ -63,6 +85,8 @@ def review_action(request):
     if course is None:
         raise HTTPNotFound()
     action = request.matchdict["action"]
+    if action == "restore":
+        return _restore(request, course)
     try:
         if action == "approve":
             workflow.approve(request, course)
@@ -80,13 +104,13 @@ def review_action(request):
             raise HTTPNotFound()
     except ProblemError as exc:
         request.tm.doom()
-        return _queue(request, {"form": _refusal(request, exc)}, status=409)
+        return _queue(request, {"form": _refusal(request, exc, "review")}, status=409)
     return HTTPSeeOther(location=request.route_path("courses.page.admin", _query={"done": done}))
 
 
-def _refusal(request, exc: ProblemError) -> str:
+def _refusal(request, exc: ProblemError, step: str) -> str:
     """What the queue says when the workflow refused: the publish problems (translated)
-    or the course having left the queue meanwhile."""
+    or the course's state having changed meanwhile."""
     # the hook's messages are msgids of the answering plugin's catalog
     messages = [e.get("message", "") for e in exc.errors or []]
     kinds = [e.get("type") for e in exc.errors or []]
@@ -97,7 +121,22 @@ def _refusal(request, exc: ProblemError) -> str:
     ]
     if problems:
         return " ".join([request.gettext("This course cannot be published yet:"), *problems])
+    if step == "restore":
+        return request.gettext("This course is no longer archived.")
     return request.gettext("This course is no longer waiting for review.")
+
+
+def _restore(request, course: Course):
+    target = request.POST.get("status", "draft")
+    if target not in workflow.RESTORE_TARGETS:
+        raise HTTPNotFound()
+    try:
+        workflow.restore(request, course, target)
+    except ProblemError as exc:
+        request.tm.doom()
+        return _queue(request, {"form": _refusal(request, exc, "restore")}, status=409)
+    done = "restored" if target == "draft" else "restored_published"
+    return HTTPSeeOther(location=request.route_path("courses.page.admin", _query={"done": done}))
 
 
 # ----------------------------------------------------------------- categories

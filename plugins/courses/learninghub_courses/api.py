@@ -3,8 +3,10 @@
 * Reading the catalog and a published course needs no sign-in; drafts, courses in
   review and archived ones answer 404 except to their staff.
 * Creating needs ``courses:course:create`` (instructors, admins); editing,
-  submitting, archiving and changing the staff need to be an instructor of the
-  course or an admin; approving and returning need ``courses:course:review``.
+  submitting, archiving, restoring as a draft and changing the staff need to be an
+  instructor of the course or an admin; approving, returning and restoring as
+  published need ``courses:course:review`` (or the tenant's ``publish_without_review``
+  for restoring as published).
 * Unknown, malformed and other tenants' ids answer 404 alike.
 """
 
@@ -31,6 +33,7 @@ from .schemas import (
     CourseListQuery,
     CourseOut,
     CourseUpdate,
+    RestoreBody,
     ReturnBody,
     StaffAdd,
     StaffMember,
@@ -224,6 +227,24 @@ def approve_course(request):
 def return_course(request, body: ReturnBody):
     course = workflow.visible_course(request, request.matchdict["id"])
     workflow.return_to_draft(request, course, body.comment)
+    return to_out(request, course)
+
+
+@api_view(
+    "courses.restore",
+    ITEM + "/restore",
+    "POST",
+    body=RestoreBody,
+    response=CourseOut,
+    authenticated=True,
+    summary="Restore an archived course as a draft, or published (admins)",
+)
+def restore_course(request, body: RestoreBody):
+    """Instructors of the course and admins restore it as a draft; ``published`` needs
+    the right to publish without review. 409 unless archived, or (published) while
+    ``learninghub_courses_publish_problems`` has objections."""
+    course = workflow.visible_course(request, request.matchdict["id"])
+    workflow.restore(request, course, body.status)
     return to_out(request, course)
 
 

@@ -159,6 +159,16 @@ class ReturnBody(BaseModel):
     ] = Field(description="what the instructor should change")
 
 
+class RestoreBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["draft", "published"] = Field(
+        "draft",
+        description="`draft` (instructors of the course, admins) or `published` (those "
+        "who publish without review: admins, or all when the tenant skips review)",
+    )
+
+
 class CategoryRef(BaseModel):
     id: uuid.UUID
     name: str

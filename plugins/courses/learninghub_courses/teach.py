@@ -1,6 +1,6 @@
 """Instructor pages: ``/teach`` (my courses), ``/teach/new`` (create),
 ``/teach/{id}`` (edit form with validation, staff, submit for review with what stands in
-its way, archive, and the links of ``learninghub_courses_teach_links``).
+its way, archive, restore, and the links of ``learninghub_courses_teach_links``).
 
 The forms call the same workflow functions as the API. Actions are POSTs with a
 CSRF token; success redirects (303) back with a notice.
@@ -62,6 +62,8 @@ DONE = {
     "submitted": N_("Course submitted for review. An admin will approve it or send it back."),
     "published": N_("Course published."),
     "archived": N_("Course archived."),
+    "restored": N_("Course restored as a draft. Submit it again when it is ready."),
+    "restored_published": N_("Course restored and published."),
     "staff": N_("Course staff updated."),
 }
 
@@ -334,7 +336,7 @@ def _back(request, course: Course, done: str):
 
 @view_config(route_name="courses.page.teach_action", request_method="POST")
 def course_action(request):
-    """submit / archive / add or remove staff, from the edit page."""
+    """submit / archive / restore / add or remove staff, from the edit page."""
     denied = gate(request, None)
     if denied is not None:
         return denied
@@ -349,6 +351,12 @@ def course_action(request):
         if action == "archive":
             workflow.archive(request, course)
             return _back(request, course, "archived")
+        if action == "restore":
+            target = request.POST.get("status", "draft")
+            if target not in workflow.RESTORE_TARGETS:
+                raise HTTPNotFound()
+            workflow.restore(request, course, target)
+            return _back(request, course, "restored" if target == "draft" else "restored_published")
         if action == "staff-add":
             return _staff_add(request, course)
         if action == "staff-remove":

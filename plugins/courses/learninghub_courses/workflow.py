@@ -7,12 +7,15 @@ Every change of a course emits its event (``courses.course.<verb>``, resource ty
 Workflow::
 
     draft --submit--> in_review --approve--> published --archive--> archived
-      ^                   |
-      +------return-------+            (submit publishes at once when the tenant's
-                                        ``publish_without_review`` is on, or for admins)
+     ^ ^                  |                     ^                      |  |
+     | +------return------+                     +--restore, published--+  |
+     +-------------------------restore as a draft-------------------------+
 
-Nothing goes to review or becomes public while ``learninghub_courses_publish_problems``
-has something to say (content: no published lesson): 409 listing the messages.
+Any status but archived can be archived. Submit publishes at once when the tenant's
+``publish_without_review`` is on, or for admins; restore as published follows the same
+rule. Nothing goes to review or becomes public while
+``learninghub_courses_publish_problems`` has something to say (content: no published
+lesson): 409 listing the messages.
 """
 
 from __future__ import annotations
@@ -133,13 +136,17 @@ def _attach_thumbnail(request, course: Course, old_id, new_id) -> None:
             ) from None
 
 
-def _changed(request, course: Course, verb: str, **payload: Any) -> None:
+def _emit(request, course: Course, verb: str, **payload: Any) -> None:
     request.emit(
         EVENT + verb,
         resource_type="course",
         resource_id=course.id,
         payload={"slug": course.slug, "title": course.title, "status": course.status, **payload},
     )
+
+
+def _changed(request, course: Course, verb: str, **payload: Any) -> None:
+    _emit(request, course, verb, **payload)
     services.request_reindex(request, course.id)
 
 
@@ -294,6 +301,39 @@ def archive(request, course: Course) -> Course:
     course.updated_at = utcnow()
     request.db.flush()
     _changed(request, course, "archived")
+    return course
+
+
+RESTORE_TARGETS = ("draft", "published")
+
+
+def restore(request, course: Course, status: str = "draft") -> Course:
+    """archived → draft (instructors of the course and admins: like archiving, it
+    shows nothing to visitors), or archived → published (those who publish without
+    review: admins, or everyone when the tenant's ``publish_without_review`` is on;
+    not while :func:`publish_problems` has something to say). Emits
+    ``courses.course.restored`` (payload ``old``/``new`` status) and, when published,
+    ``courses.course.published``. The review comment is kept for a draft."""
+    if status not in RESTORE_TARGETS:
+        raise invalid("status", "draft or published")
+    if not services.can_edit(request, course):
+        raise forbidden("restore")
+    if status == "published" and not publishes_directly(request):
+        raise forbidden("publish")
+    if course.status != "archived":
+        raise conflict(f"only archived courses are restored; this course is {course.status}")
+    if status == "published":
+        check_publishable(request, course)
+    now = utcnow()
+    course.status = status
+    course.updated_at = now
+    if status == "published":
+        course.published_at = course.published_at or now
+        course.review_comment = ""
+    request.db.flush()
+    _changed(request, course, "restored", old={"status": "archived"}, new={"status": status})
+    if status == "published":
+        _emit(request, course, "published")
     return course
 
 
