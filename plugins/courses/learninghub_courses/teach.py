@@ -1,6 +1,6 @@
 """Instructor pages: ``/teach`` (my courses), ``/teach/new`` (create),
-``/teach/{id}`` (edit form with validation, staff, submit for review with what stands in
-its way, archive, restore, and the links of ``learninghub_courses_teach_links``).
+``/teach/{id}`` (edit form with validation, thumbnail picker, staff, submit for review,
+archive, restore, and the links of ``learninghub_courses_teach_links``).
 
 The forms call the same workflow functions as the API. Actions are POSTs with a
 CSRF token; success redirects (303) back with a notice.
@@ -21,7 +21,7 @@ from learninghub.api import ProblemError
 from learninghub.i18n import N_, available_locales
 from learninghub.shell import gate, render_page
 
-from . import catalog, services, workflow
+from . import catalog, services, thumbnails, workflow
 from .models import Course
 from .permissions import CoursePermission as P
 from .schemas import MAX_TAGS, CourseCreate, CourseUpdate
@@ -53,7 +53,18 @@ FIELD_MESSAGES = {
     "price": N_("Enter a price of zero or more, such as 19.99."),
     "price_minor": N_("Enter a price of zero or more, such as 19.99."),
     "currency": N_("Enter a currency code such as EUR or USD."),
-    "thumbnail_asset_id": N_("Enter the id of an uploaded image, or leave it empty."),
+    "thumbnail_asset_id": N_(
+        "That image cannot be used here: it is not one of your uploads. Choose one from "
+        "the list or upload a new one."
+    ),
+}
+#: what the form says for each refusal of a thumbnail (error types of thumbnails.check)
+THUMBNAIL_MESSAGES = {
+    thumbnails.NOT_READY: N_(
+        "That image is not ready: it is still being processed or it was refused. Choose "
+        "another one."
+    ),
+    thumbnails.NOT_IMAGE: N_("That file is not an image. Choose an image for the course."),
 }
 CONFLICTS = {"slug": N_("Another course already uses this address.")}
 DONE = {
@@ -113,7 +124,9 @@ def _parse_form(request) -> tuple[dict[str, str], dict[str, Any], dict[str, str]
     }
     data["currency"] = values["currency"] or "EUR"
     data["category_id"] = values["category_id"] or None
-    data["thumbnail_asset_id"] = values["thumbnail_asset_id"] or None
+    if thumbnails.media_services(request) is not None:
+        # without media the form has no picker: the saved id is left alone
+        data["thumbnail_asset_id"] = values["thumbnail_asset_id"] or None
     data["tags"] = [t for t in (part.strip() for part in values["tags"].split(",")) if t]
     if len(data["tags"]) > MAX_TAGS:
         errors["tags"] = _field_message(request, "tags")
@@ -154,11 +167,31 @@ def _problem_errors(request, exc: ProblemError) -> dict[str, str]:
             field = "price"
         table = CONFLICTS if exc.status == 409 else FIELD_MESSAGES
         message = table.get(field) or FIELD_MESSAGES.get(field)
+        if field == thumbnails.FIELD:
+            message = THUMBNAIL_MESSAGES.get(e.get("type"), message)
         errors[field] = request.gettext(message) if message else e["message"]
     return errors or {"form": exc.detail}
 
 
-def _form_context(request) -> dict[str, Any]:
+def _form_context(request, course: Course | None, values: dict[str, str]) -> dict[str, Any]:
+    """Lists of the form: categories, levels, languages and the thumbnail picker. Back
+    from the media page (``?media_asset_id=``), the new upload is chosen in the form
+    (the user still saves)."""
+    chosen = None
+    if request.method == "GET" and request.GET.get("media_asset_id"):
+        chosen = request.GET["media_asset_id"].strip()
+        values["thumbnail_asset_id"] = chosen
+    picker = thumbnails.picker(
+        request,
+        course.thumbnail_asset_id if course is not None else None,
+        values.get("thumbnail_asset_id", ""),
+        chosen,
+    )
+    if chosen and picker.get("thumbnail_chosen") is None:
+        # not an image this user may pick: not offered, nothing preselected
+        values["thumbnail_asset_id"] = (
+            _course_values(course)["thumbnail_asset_id"] if course else ""
+        )
     return {
         "categories": workflow.category_tree(workflow.all_categories(request.db)),
         "levels": catalog.level_labels(request),
@@ -166,6 +199,7 @@ def _form_context(request) -> dict[str, Any]:
             (code, catalog.language_label(request, code))
             for code in available_locales(request.registry.settings)
         ],
+        **picker,
     }
 
 
@@ -223,7 +257,7 @@ def _edit_page(
         problems=_problems(request, course, can_edit),
         links=teach_links(request, course),
         flash=flash,
-        **_form_context(request),
+        **_form_context(request, course, values),
     )
 
 
@@ -282,7 +316,7 @@ def new_course_page(request):
         values=values,
         errors=errors,
         action=request.route_path("courses.page.teach_new"),
-        **_form_context(request),
+        **_form_context(request, None, values),
     )
 
 

@@ -31,7 +31,7 @@ from learninghub.db import utcnow
 from learninghub.i18n import available_locales, normalize_locale
 from learninghub.identity import RoleGrant, User, grant_role
 
-from . import services
+from . import services, thumbnails
 from .models import Course, CourseCategory
 from .permissions import COURSE_ROLES
 
@@ -104,38 +104,6 @@ def _check_slug_free(request, slug: str, course: Course | None = None) -> None:
         raise conflict("this slug is taken by another course", "slug")
 
 
-def _media(request):
-    """The media plugin's services module when it is installed and enabled for the
-    tenant, else None (imported lazily: courses does not require media)."""
-    if not request.tenant.is_enabled("media"):
-        return None
-    try:
-        from learninghub_media import services as media
-    except ImportError:
-        return None
-    return media
-
-
-def _attach_thumbnail(request, course: Course, old_id, new_id) -> None:
-    """Record the course's use of its thumbnail with the media plugin (which refuses
-    assets that are missing, not ready or not the user's to use). Without media the
-    id is kept as given: there is no foreign key, media may come later."""
-    if old_id == new_id:
-        return
-    media = _media(request)
-    if media is None:
-        return
-    if old_id is not None:
-        media.detach(request, old_id, "course", course.id)
-    if new_id is not None:
-        try:
-            media.attach(request, new_id, "course", course.id)
-        except ProblemError:
-            raise invalid(
-                "thumbnail_asset_id", "no such ready media asset that you may use"
-            ) from None
-
-
 def _emit(request, course: Course, verb: str, **payload: Any) -> None:
     request.emit(
         EVENT + verb,
@@ -175,7 +143,7 @@ def create_course(request, data: dict[str, Any]) -> Course:
     request.db.flush()
     grant_role(request.db, request.identity, "instructor", "course", str(course.id))
     services.forget_course_roles(request)
-    _attach_thumbnail(request, course, None, thumbnail)
+    thumbnails.attach(request, course, None, thumbnail)
     course.thumbnail_asset_id = thumbnail
     request.db.flush()
     _changed(request, course, "created")
@@ -190,7 +158,7 @@ def update_course(request, course: Course, changes: dict[str, Any]) -> Course:
     if "category_id" in changes:
         _check_category(request, changes["category_id"])
     if "thumbnail_asset_id" in changes:
-        _attach_thumbnail(request, course, course.thumbnail_asset_id, changes["thumbnail_asset_id"])
+        thumbnails.attach(request, course, course.thumbnail_asset_id, changes["thumbnail_asset_id"])
     if "slug" in changes and changes["slug"] != course.slug:
         _check_slug_free(request, changes["slug"], course)
     if "description" in changes:
