@@ -338,11 +338,30 @@ def tween_factory(handler: Callable[[Any], Response], registry) -> Callable[[Any
         )
         request.__dict__[STATE_KEY] = state
         refused = state.hit("ip", f"ip:{ip}")
-        response = state.refusal(request, refused) if refused else handler(request)
+        response = (
+            _refuse_before_transaction(state, request, refused) if refused else handler(request)
+        )
         state.decorate(response)
         return response
 
     return ratelimit_tween
+
+
+def _refuse_before_transaction(state: RequestLimits, request, refused) -> Response:
+    """The IP limit refuses before pyramid_tm and before the router found a view:
+    render the refusal as for a visitor (no user, no traversal context) and close any
+    database session the rendering opened. (A signed-in refusal used to resolve the
+    user through ``request.db``, a session no transaction would ever end: each one
+    kept a pooled connection, and a rate-limited user exhausted the pool.)"""
+    request.__dict__["_lh_identity"] = None
+    if not hasattr(request, "context"):
+        request.context = None
+    try:
+        return state.refusal(request, refused)
+    finally:
+        session = request.__dict__.get("db")
+        if session is not None:
+            session.close()
 
 
 def view_deriver(view, info):

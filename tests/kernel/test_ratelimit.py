@@ -202,6 +202,26 @@ def test_pages_get_an_html_429(tight, tenant):
     assert refused.headers["Retry-After"] == "12"
 
 
+def test_signed_in_page_refused_by_the_ip_limit_opens_no_database_session(
+    tight, tight_config, tenant, user_factory, session_cookie, caplog
+):
+    """The IP limit refuses before the transaction: the 429 page is rendered as for a
+    visitor. (It used to resolve the user through a session no transaction ended,
+    keeping one pooled connection per refusal until the pool ran dry.)"""
+    from learninghub.testing.sql import counting
+
+    cookie = session_cookie(tenant, user_factory(tenant))
+    c = tight(tenant)
+    address = "192.0.2.77"  # an address no other test uses
+    statuses = [c.get("/", headers={"Cookie": cookie}, **ip(address)).status_int for _ in range(8)]
+    assert statuses[0] == 302 and statuses[-1] == 429, statuses  # the home page sends users on
+    with counting(tight_config.registry["db.engine"]) as statements:
+        refused = c.get("/", headers={"Cookie": cookie}, **ip(address))
+    assert refused.status_int == 429 and "Too many requests" in refused.text
+    assert statements == []
+    assert not [r for r in caplog.records if "raised; skipped" in r.getMessage()]
+
+
 def test_probes_and_metrics_are_never_limited(tight, tenant):
     c = tight(tenant)
     for _ in range(12):
