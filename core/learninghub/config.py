@@ -325,6 +325,12 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("pagecache.max_entries", as_int, 2000, "Cached answers kept per process (LRU)."),
     Setting(
+        "pagecache.max_memos",
+        as_int,
+        5000,
+        "Values of pagecache.memo (shared page parts) kept per process (LRU).",
+    ),
+    Setting(
         "pagecache.max_bytes",
         as_int,
         64 * 1024 * 1024,

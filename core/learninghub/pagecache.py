@@ -59,12 +59,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, orm
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: environ key: the TTL a view allowed (``allow``).
 ALLOW_ENV = "learninghub.pagecache.allow"
@@ -169,6 +171,14 @@ class Recorder:
         if self.spoiled is None:
             self.spoiled = reason
 
+    def adopt(self, generations: dict[str, Any], spoiled: str | None = None) -> None:
+        """Take over what a memoized value read (its generations as stored: an older
+        generation only makes the page outdated sooner)."""
+        for source, generation in generations.items():
+            self.generations.setdefault(source, generation)
+        if spoiled:
+            self.spoil(spoiled)
+
 
 def _tables_of(statement) -> list[str] | None:
     from sqlalchemy.sql.util import find_tables
@@ -251,6 +261,100 @@ def attach_registry(session: orm.Session, registry) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Memo: values computed from SQL, shared by every request of a tenant
+
+
+@dataclass
+class Memo:
+    generations: dict[str, Any]
+    sources: list[str]
+    values: list[Any]
+    globals_: list[Any]
+    expires_at: float
+    value: Any
+
+
+def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) -> T:
+    """``compute()``, kept in process memory for the request's tenant under ``key``
+    and recomputed when a table (or :func:`depends` source) it read has changed:
+    the page cache's generations, for the parts of a page that are the same for
+    every visitor, signed in or not (a course's instructors, its syllabus, its
+    rating summary).
+
+    The value must be plain data that nobody mutates: tuples, dicts, strings,
+    numbers, UUIDs, dataclasses of those. Never ORM instances: they belong to one
+    session. ``key`` names everything the value depends on besides the database
+    (a course id, a locale when the value holds translated text). Nothing is
+    stored while the request's session has written anything not yet committed
+    (the value could hold rows a rollback removes); a candidate page that uses a
+    memo depends on what the memo read.
+    """
+    registry = request.registry
+    store = registry.get("pagecache.memo")
+    tenant = getattr(request, "tenant", None)
+    cache = _cache_of(registry) if store is not None else None
+    if store is None or tenant is None or cache is None:
+        return compute()
+    outer = request.environ.get(RECORDER_ENV)
+    full_key = (tenant.id, key)
+    now = time.monotonic()
+    entry = store.get(full_key)
+    if entry is not None:
+        try:
+            fresh = (
+                entry.expires_at > now
+                and cache.get_many(tenant.id, entry.sources, 0) == entry.values
+                and _global_generations(cache) == entry.globals_
+            )
+        except Exception:
+            fresh = False
+        if fresh:
+            if outer is not None:
+                outer.adopt(entry.generations)
+            return entry.value
+        store.discard(full_key)
+    try:
+        globals_ = _global_generations(cache)
+    except Exception:
+        return compute()
+    session = request.db
+    recorder = Recorder(cache, tenant.id)
+    previous = session.info.get("pc.recorder")
+    session.info["pc.recorder"] = recorder
+    request.environ[RECORDER_ENV] = recorder
+    try:
+        value = compute()
+    finally:
+        if previous is None:
+            session.info.pop("pc.recorder", None)
+        else:
+            session.info["pc.recorder"] = previous
+        if outer is None:
+            request.environ.pop(RECORDER_ENV, None)
+        else:
+            request.environ[RECORDER_ENV] = outer
+    if outer is not None:
+        outer.adopt(recorder.generations, recorder.spoiled)
+    pending = session.info.get("pc.written") or session.new or session.dirty or session.deleted
+    if recorder.spoiled or pending:
+        return value
+    default_ttl = int(registry.settings.get("pagecache.ttl", 60))
+    sources = sorted(recorder.generations)
+    store.put(
+        full_key,
+        Memo(
+            generations=dict(recorder.generations),
+            sources=[PREFIX + s for s in sources],
+            values=[recorder.generations[s] for s in sources],
+            globals_=globals_,
+            expires_at=now + min(ttl or default_ttl, default_ttl),
+            value=value,
+        ),
+    )
+    return value
+
+
+# ---------------------------------------------------------------------------
 # The store
 
 
@@ -268,43 +372,44 @@ class Entry:
 
 
 class PageStore:
-    """A thread-safe LRU of entries bounded by count and total body bytes."""
+    """A thread-safe LRU of entries bounded by count and total body bytes (entries
+    without a ``body`` count for nothing but their number)."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
         self._bytes = 0
 
-    def get(self, key: tuple) -> Entry | None:
+    def get(self, key: tuple) -> Any:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: tuple, entry: Entry) -> None:
-        size = len(entry.body)
+    def put(self, key: tuple, entry: Any) -> None:
+        size = len(getattr(entry, "body", b""))
         if size > self.max_bytes // 4:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= len(getattr(old, "body", b""))
             self._entries[key] = entry
             self._bytes += size
             while self._entries and (
                 len(self._entries) > self.max_entries or self._bytes > self.max_bytes
             ):
                 _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                self._bytes -= len(getattr(dropped, "body", b""))
 
     def discard(self, key: tuple) -> None:
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= len(getattr(old, "body", b""))
 
     def clear(self) -> None:
         with self._lock:
@@ -345,11 +450,7 @@ def tween_factory(handler, registry):
     if not settings.get("pagecache.enabled", True):
         return handler
     default_ttl = int(settings.get("pagecache.ttl", 60))
-    store = PageStore(
-        int(settings.get("pagecache.max_entries", 2000)),
-        int(settings.get("pagecache.max_bytes", 64 * 1024 * 1024)),
-    )
-    registry["pagecache.store"] = store
+    store: PageStore = registry["pagecache.store"]
 
     def serve(request, entry: Entry):
         from pyramid.response import Response
@@ -448,6 +549,15 @@ def tween_factory(handler, registry):
 
 
 def includeme(config) -> None:
+    settings = config.get_settings()
+    if settings.get("pagecache.enabled", True):
+        config.registry["pagecache.store"] = PageStore(
+            int(settings.get("pagecache.max_entries", 2000)),
+            int(settings.get("pagecache.max_bytes", 64 * 1024 * 1024)),
+        )
+        config.registry["pagecache.memo"] = PageStore(
+            int(settings.get("pagecache.max_memos", 5000)), 1 << 40
+        )
     # inside the request log and the rate limiter: hits are logged, counted and limited
     config.add_tween(
         "learninghub.pagecache.tween_factory",

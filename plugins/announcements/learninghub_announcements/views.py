@@ -12,6 +12,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound
 from pyramid.view import view_config
 
+from learninghub import pagecache
 from learninghub.api import PageQuery, ProblemError, paginate
 
 from . import scopes, services
@@ -144,17 +145,24 @@ def landing_section(request, course) -> list:
     if not (poster or scopes.can_read(request, scopes.COURSE, scope_id)):
         return []
     scope = scopes.Scope(scopes.COURSE, scope_id, course.title, None)
-    rows = services.latest_published(request, LANDING_LIMIT, scope)
+
+    def latest():  # the same for every reader: kept until an announcement changes
+        return tuple(
+            (str(a.id), a.title, a.published_at, services.excerpt(a, 160))
+            for a in services.latest_published(request, LANDING_LIMIT, scope)
+        )
+
+    rows = pagecache.memo(request, f"announcements:course-latest:{scope_id}", latest)
     if not rows and not poster:
         return []
     items = [
         {
-            "title": a.title,
-            "published_at": a.published_at,
-            "excerpt": services.excerpt(a, 160),
-            "url": request.route_path("announcements.page.detail", id=str(a.id)),
+            "title": title,
+            "published_at": published_at,
+            "excerpt": excerpt,
+            "url": request.route_path("announcements.page.detail", id=announcement_id),
         }
-        for a in rows
+        for announcement_id, title, published_at, excerpt in rows
     ]
     return [
         Widget(

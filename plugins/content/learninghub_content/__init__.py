@@ -58,9 +58,15 @@ def learninghub_courses_landing_sections(request, course) -> list[Widget]:
     """The syllabus: sections with their published lessons, free-preview marks
     (linked to the player) and durations; for the course's editors, a link to the
     curriculum editor (shown even before there are lessons)."""
+    from learninghub import pagecache
+
     from . import services
 
-    nodes = services.curriculum(request.db, course.id, drafts=False)
+    nodes = pagecache.memo(
+        request,
+        f"content:syllabus:{course.id}",
+        lambda: services.syllabus(request.db, course.id),
+    )
     editor_url = (
         request.route_path("content.editor", course_id=str(course.id))
         if services.can_edit(request, course)
@@ -73,7 +79,7 @@ def learninghub_courses_landing_sections(request, course) -> list[Widget]:
     )
     sections = [
         {
-            "title": n.section.title,
+            "title": n.title,
             "lessons": [
                 {
                     "title": lesson.title,

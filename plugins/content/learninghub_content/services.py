@@ -126,6 +126,61 @@ def curriculum(db, course_id: uuid.UUID, *, drafts: bool) -> list[SectionNode]:
     return list(nodes.values())
 
 
+@dataclass(frozen=True)
+class SyllabusLesson:
+    """What a syllabus shows of a lesson: plain data, shared between requests."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    is_free_preview: bool
+    duration_s: int | None
+
+
+@dataclass(frozen=True)
+class SyllabusSection:
+    title: str
+    lessons: tuple[SyllabusLesson, ...]
+
+
+def syllabus(db, course_id: uuid.UUID) -> tuple[SyllabusSection, ...]:
+    """The published curriculum as plain data (for ``pagecache.memo``: the same for
+    every visitor of the landing page)."""
+    return tuple(
+        SyllabusSection(
+            title=node.section.title,
+            lessons=tuple(
+                SyllabusLesson(
+                    id=lesson.id,
+                    slug=lesson.slug,
+                    title=lesson.title,
+                    is_free_preview=lesson.is_free_preview,
+                    duration_s=lesson.duration_s,
+                )
+                for lesson in node.lessons
+            ),
+        )
+        for node in curriculum(db, course_id, drafts=False)
+    )
+
+
+def lesson_with_published_version(db, lesson_id: uuid.UUID):
+    """``(lesson, its published version)`` of a published lesson, in one statement,
+    or None."""
+    row = db.execute(
+        sa.select(Lesson, LessonVersion)
+        .join(
+            LessonVersion,
+            sa.and_(
+                LessonVersion.id == Lesson.published_version_id,
+                LessonVersion.lesson_id == Lesson.id,
+            ),
+        )
+        .where(Lesson.id == lesson_id, Lesson.status == "published")
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def latest_version(db, lesson: Lesson) -> LessonVersion | None:
     return db.scalar(
         sa.select(LessonVersion)

@@ -16,16 +16,17 @@ before any 403.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from markupsafe import Markup, escape
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from learninghub import pagecache
 from learninghub.api import ProblemError
 from learninghub_courses import services as courses
 
 from . import services
-from .models import Lesson
 from .rendering import EmbedRefused, body_markup, normalize_embed_url
 
 
@@ -68,26 +69,45 @@ def player(request):
     course = _course_by_slug(request)
     staff = services.is_staff(request, course)
     preview = staff and request.GET.get("preview") == "1"
-    nodes = services.curriculum(request.db, course.id, drafts=preview)
-    ordered: list[Lesson] = [lesson for n in nodes for lesson in n.lessons]
     slug = request.matchdict["lesson_slug"]
-    index = next((i for i, lesson in enumerate(ordered) if lesson.slug == slug), None)
-    if index is None:
-        raise HTTPNotFound()
-    lesson = ordered[index]
+    version = None
+    if preview:  # drafts too: read from the database every time
+        nodes: Any = [
+            services.SyllabusSection(n.section.title, tuple(n.lessons))
+            for n in services.curriculum(request.db, course.id, drafts=True)
+        ]
+        ordered: list[Any] = [lesson for n in nodes for lesson in n.lessons]
+        index = next((i for i, item in enumerate(ordered) if item.slug == slug), None)
+        if index is None:
+            raise HTTPNotFound()
+        lesson = ordered[index]
+    else:
+        # the published syllabus is the same for every learner (pagecache.memo, kept
+        # until a section or lesson changes); the lesson itself and its published
+        # version come in one statement
+        nodes = pagecache.memo(
+            request,
+            f"content:syllabus:{course.id}",
+            lambda: services.syllabus(request.db, course.id),
+        )
+        ordered = [item for n in nodes for item in n.lessons]
+        index = next((i for i, item in enumerate(ordered) if item.slug == slug), None)
+        if index is None:
+            raise HTTPNotFound()
+        found = services.lesson_with_published_version(request.db, ordered[index].id)
+        if found is None:
+            raise HTTPNotFound()
+        lesson, version = found
     full = services.has_full_access(request, course)
     if not services.can_view_lesson(request, course, lesson):
         if request.identity is None:
             raise HTTPForbidden()  # the shell sends visitors to sign in
         request.response.status_int = 403
     allowed = request.response.status_int != 403
-    version = None
-    if allowed:
-        version = (
-            services.latest_version(request.db, lesson)
-            if preview
-            else services.published_version(request.db, lesson)
-        )
+    if not allowed:
+        version = None
+    elif preview:
+        version = services.latest_version(request.db, lesson)
     completed = set()
     actions: list[Markup] = []
     if allowed and not preview:
@@ -104,14 +124,14 @@ def player(request):
             # Markup is trusted (the hook's contract); anything else is escaped
             actions.extend(a if isinstance(a, Markup) else escape(a) for a in result or ())
 
-    def link(item: Lesson) -> str | None:
+    def link(item) -> str | None:
         if staff or full or (item.is_free_preview and course.status == "published"):
             return services.player_path(request, course, item, preview)
         return None
 
     sidebar = [
         {
-            "title": n.section.title,
+            "title": n.title,
             "lessons": [
                 {
                     "title": item.title,
@@ -119,7 +139,7 @@ def player(request):
                     "current": item.id == lesson.id,
                     "completed": str(item.id) in completed,
                     "free": item.is_free_preview,
-                    "draft": not item.is_published,
+                    "draft": preview and not item.is_published,
                     "duration_s": item.duration_s,
                 }
                 for item in n.lessons

@@ -133,7 +133,11 @@ def landing_page(request):
         LANDING_PAGE,
         course=course,
         category=category,
-        instructors=catalog.instructors_of(request.db, [course.id]).get(str(course.id), []),
+        instructors=pagecache.memo(
+            request,
+            f"courses:instructors:{course.id}",
+            lambda: catalog.instructors_of(request.db, [course.id]).get(str(course.id), []),
+        ),
         thumbnail=thumbnail_url(request, course),
         description=services.description_markup(course),
         enrol_action=action,

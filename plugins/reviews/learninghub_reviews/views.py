@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
@@ -52,22 +54,44 @@ def refusal_message(request, course) -> str | None:
 
 
 def landing_context(request, course) -> dict:
-    """Summary and latest reviews for the landing page (three statements)."""
+    """Summary and latest reviews for the landing page: the same for every visitor,
+    so computed once and kept by ``pagecache.memo`` until a review changes (two
+    statements when it is computed)."""
+    from learninghub import pagecache
+
     limit = request.plugin_settings(services.PLUGIN).landing_reviews
-    latest = []
-    if limit:
-        latest = list(
-            request.db.scalars(
-                services.list_statement(course.id)
-                .order_by(Review.created_at.desc(), Review.id.desc())
-                .limit(limit)
-            )
-        )
-    return {
-        "summary": services.summary(request.db, course.id),
-        "reviews": latest,
-        "all_url": _page_url(request, course),
-    }
+
+    def compute():
+        latest = []
+        if limit:
+            latest = [
+                _plain_review(review)
+                for review in request.db.scalars(
+                    services.list_statement(course.id)
+                    .order_by(Review.created_at.desc(), Review.id.desc())
+                    .limit(limit)
+                )
+            ]
+        return services.summary(request.db, course.id), tuple(latest)
+
+    summary, latest = pagecache.memo(request, f"reviews:landing:{course.id}:{limit}", compute)
+    return {"summary": summary, "reviews": latest, "all_url": _page_url(request, course)}
+
+
+def _plain_review(review: Review) -> SimpleNamespace:
+    """What reviews/_review.jinja2 reads of a review, detached from the session."""
+    return SimpleNamespace(
+        id=review.id,
+        user_id=review.user_id,
+        user=SimpleNamespace(display_name=review.user.display_name, email=review.user.email),
+        rating=review.rating,
+        body=review.body,
+        created_at=review.created_at,
+        hidden=review.hidden,
+        instructor_reply=review.instructor_reply,
+        replied_at=review.replied_at,
+        helpful_count=review.helpful_count,
+    )
 
 
 @view_config(route_name="reviews.page.list", request_method="GET")
