@@ -20,6 +20,7 @@ Templates use ``{% trans %}`` / ``_("...")`` (Jinja2's i18n extension, new style
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import uuid
@@ -121,21 +122,33 @@ def build_catalogs(registry) -> Catalogs:
 
 def available_locales(settings: dict[str, Any]) -> list[str]:
     value = settings.get("i18n.locales", "en es ar")
+    return list(_available_locales(value if isinstance(value, str) else tuple(value)))
+
+
+@functools.lru_cache(maxsize=16)
+def _available_locales(value: str | tuple[str, ...]) -> tuple[str, ...]:
     items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return [normalize_locale(x) for x in items if normalize_locale(x)]
+    return tuple(normalize_locale(x) for x in items if normalize_locale(x))
 
 
 def locale_choices(settings: dict[str, Any]) -> list[tuple[str, str]]:
     """``(code, name in its own language)`` for the language switcher."""
+    return list(_locale_choices(tuple(available_locales(settings))))
+
+
+@functools.lru_cache(maxsize=16)
+def _locale_choices(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     choices = []
-    for code in available_locales(settings):
+    for code in codes:
         name = Locale.parse(code).get_display_name(code) or code
         choices.append((code, name[:1].upper() + name[1:]))
-    return choices
+    return tuple(choices)
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_locale(value: str | None) -> str:
-    """``es-MX`` → ``es_MX``; ``""`` or an unknown tag → ``""``."""
+    """``es-MX`` → ``es_MX``; ``""`` or an unknown tag → ``""`` (cached: pages ask
+    many times per request, and Accept-Language values repeat)."""
     if not value:
         return ""
     try:

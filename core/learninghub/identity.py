@@ -357,14 +357,21 @@ def role_rows(request) -> list[tuple[str, str | None, str | None]]:
         return []
     cache = request.__dict__.get("_lh_role_rows")
     if cache is None:
-        cache = [
-            tuple(row)
-            for row in request.db.execute(
-                sa.select(RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
-                    RoleGrant.user_id == user.id
+        from . import pagecache
+
+        def load() -> tuple[tuple[str, str | None, str | None], ...]:
+            return tuple(
+                (row[0], row[1], row[2])
+                for row in request.db.execute(
+                    sa.select(RoleGrant.role, RoleGrant.resource_type, RoleGrant.resource_id).where(
+                        RoleGrant.user_id == user.id
+                    )
                 )
             )
-        ]
+
+        # kept until a role grant of the tenant changes (pagecache generations); a
+        # request that granted or revoked a role reads its own writes
+        cache = list(pagecache.memo(request, f"identity:role-rows:{user.id}", load))
         request.__dict__["_lh_role_rows"] = cache
     return cache
 

@@ -274,6 +274,10 @@ class Memo:
     value: Any
 
 
+def _has_written(session) -> bool:
+    return bool(session.info.get("pc.written") or session.new or session.dirty or session.deleted)
+
+
 def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) -> T:
     """``compute()``, kept in process memory for the request's tenant under ``key``
     and recomputed when a table (or :func:`depends` source) it read has changed:
@@ -284,17 +288,20 @@ def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) ->
     The value must be plain data that nobody mutates: tuples, dicts, strings,
     numbers, UUIDs, dataclasses of those. Never ORM instances: they belong to one
     session. ``key`` names everything the value depends on besides the database
-    (a course id, a locale when the value holds translated text). Nothing is
-    stored while the request's session has written anything not yet committed
-    (the value could hold rows a rollback removes); a candidate page that uses a
-    memo depends on what the memo read.
+    (a course id, a locale when the value holds translated text). A request whose
+    session has written anything not yet committed always computes (it reads its
+    own writes) and stores nothing (the value could hold rows a rollback removes);
+    a candidate page that uses a memo depends on what the memo read.
     """
-    registry = request.registry
-    store = registry.get("pagecache.memo")
+    registry = getattr(request, "registry", None)
+    store = registry.get("pagecache.memo") if registry is not None else None
     tenant = getattr(request, "tenant", None)
     cache = _cache_of(registry) if store is not None else None
     if store is None or tenant is None or cache is None:
         return compute()
+    session = request.db
+    if _has_written(session):
+        return compute()  # read your own uncommitted writes, never a stored value
     outer = request.environ.get(RECORDER_ENV)
     full_key = (tenant.id, key)
     now = time.monotonic()
@@ -317,7 +324,6 @@ def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) ->
         globals_ = _global_generations(cache)
     except Exception:
         return compute()
-    session = request.db
     recorder = Recorder(cache, tenant.id)
     previous = session.info.get("pc.recorder")
     session.info["pc.recorder"] = recorder
@@ -335,8 +341,7 @@ def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) ->
             request.environ[RECORDER_ENV] = outer
     if outer is not None:
         outer.adopt(recorder.generations, recorder.spoiled)
-    pending = session.info.get("pc.written") or session.new or session.dirty or session.deleted
-    if recorder.spoiled or pending:
+    if recorder.spoiled or _has_written(session):
         return value
     default_ttl = int(registry.settings.get("pagecache.ttl", 60))
     sources = sorted(recorder.generations)

@@ -292,7 +292,17 @@ def asset_url(request, spec: str) -> str:
         path = str(theme.static / spec[len("theme:") :])
     else:
         path = _package_path(spec)
-    return request.static_url(path)
+    # the busting token is a hash kept for the process's life: so can the URL be
+    key = (path, request.application_url)
+    url = _STATIC_URLS.get(key)
+    if url is None:
+        if len(_STATIC_URLS) > 4096:  # many hosts: start again rather than grow
+            _STATIC_URLS.clear()
+        url = _STATIC_URLS[key] = request.static_url(path)
+    return url
+
+
+_STATIC_URLS: dict[tuple[str, str], str] = {}
 
 
 @functools.lru_cache(maxsize=512)

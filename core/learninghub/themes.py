@@ -18,6 +18,7 @@ kernel's bare ``layout.jinja2``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from dataclasses import dataclass, field
@@ -47,8 +48,7 @@ class Theme:
 
     @property
     def folder(self) -> Path:
-        module = importlib.import_module(self.package)
-        return Path(module.__file__).resolve().parent
+        return _package_folder(self.package)
 
     @property
     def templates(self) -> Path:
@@ -65,6 +65,13 @@ class Theme:
             "description": self.description,
             "parent": self.parent,
         }
+
+
+@functools.lru_cache(maxsize=64)
+def _package_folder(package: str) -> Path:
+    """A package's folder (resolving is a few system calls: once per process)."""
+    module = importlib.import_module(package)
+    return Path(module.__file__).resolve().parent
 
 
 class ThemeRegistry:

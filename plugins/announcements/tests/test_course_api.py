@@ -41,12 +41,18 @@ def test_course_staff_post_through_the_course_route(tenant, client, course_world
 
 
 def test_staff_post_through_the_collection_with_a_scope(tenant, client, course_world):
+    """The collection declares the tenant-wide create permission (so that API keys
+    scoped to it may write): an instructor posts there with a scope; a teaching
+    assistant, a learner tenant-wide, posts through the course's own route."""
     w = course_world
-    r = client(tenant, w.assistant).post_json(
-        LIST, {"title": "Quiz", "scope_type": "course", "scope_id": str(w.course.id)}
-    )
+    body = {"title": "Quiz", "scope_type": "course", "scope_id": str(w.course.id)}
+    r = client(tenant, w.instructor).post_json(LIST, body)
     assert r.status_int == 201, r.text
     assert r.json["status"] == "draft" and r.json["scope_id"] == str(w.course.id)
+    assistant = client(tenant, w.assistant)
+    problem(assistant.post_json(LIST, body), 403)
+    r = assistant.post_json(course_path(w.course), {"title": "Quiz"})
+    assert r.status_int == 201 and r.json["scope_id"] == str(w.course.id), r.text
 
 
 @pytest.mark.parametrize("who", ["learner", "outsider", "other_instructor"])
