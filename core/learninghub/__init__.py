@@ -82,6 +82,18 @@ def configure(
     return config
 
 
+def settle_heap() -> None:
+    """Call once the app is built, before serving: move every object alive now
+    (modules, mappers, compiled templates, settings) out of the garbage collector's
+    reach (``gc.freeze``). Full collections then walk only what requests create,
+    instead of the whole start-up heap, which otherwise costs a pause of tens of
+    milliseconds every few hundred requests: the slowest percentile of every page."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def make_app(settings: dict[str, Any], **kwargs: Any):
     return configure(settings, **kwargs).make_wsgi_app()
 

@@ -525,7 +525,10 @@ def serve(env: Env, host: str, port: int, threads: int) -> None:
     """Serve the web app with waitress."""
     import waitress
 
+    from . import settle_heap
+
     app = env.config.make_wsgi_app()
+    settle_heap()
     click.echo(f"serving on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="learninghub")
 
