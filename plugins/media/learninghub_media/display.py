@@ -13,6 +13,8 @@ plugin, which measures durations): ``{{ lesson.duration_s|format_duration }}``.
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 from babel import Locale
 from babel.numbers import format_decimal
@@ -53,7 +55,13 @@ def format_duration(seconds: int | float | None, locale: Locale | str = "en") ->
         return ""
     if total <= 0:
         return ""
-    locale = Locale.parse(locale) if isinstance(locale, str) else locale
+    return _format_seconds(total, str(locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_seconds(total: int, locale_name: str) -> str:
+    """Cached: a syllabus shows many durations, and they repeat across pages."""
+    locale = Locale.parse(locale_name)
 
     def unit(value: int, name: str) -> str:
         return _unit(value, name, locale)
