@@ -32,7 +32,12 @@ from .models import CourseSection, Lesson, LessonVersion
 from .rendering import EmbedRefused, normalize_embed_url, render_markdown, sanitize_html
 
 PLUGIN = "content"
+# domain events (docs/plugins/content.md): resource_type "lesson" or "section", the
+# tenant and the actor on the event itself, delivered after commit
 LESSON_PUBLISHED = "content.lesson.published"
+LESSON_UNPUBLISHED = "content.lesson.unpublished"
+LESSON_DELETED = "content.lesson.deleted"
+SECTION_DELETED = "content.section.deleted"
 
 
 # ----------------------------------------------------------------- lesson types
@@ -65,6 +70,37 @@ def lesson_types(request) -> dict[str, LessonType]:
 
 
 # ----------------------------------------------------------------- queries
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def get_lesson_by_id(db, lesson_id: Any) -> Lesson | None:
+    """The lesson of the session's tenant with this id (a UUID or its string), in at
+    most one query, or None (malformed id, another tenant's lesson, no such lesson).
+    Drafts are returned too: whether the caller may see it is the caller's business
+    (:func:`can_view_lesson`, :func:`published_version`)."""
+    key = _as_uuid(lesson_id)
+    return db.get(Lesson, key) if key is not None else None
+
+
+def get_lessons(db, ids: Any) -> dict[uuid.UUID, Lesson]:
+    """The lessons of the session's tenant among ``ids`` (UUIDs or their strings), by
+    id, in one query (none for an empty list). Malformed ids, other tenants' lessons
+    and unknown ids are simply absent; repeats are looked up once. Drafts included,
+    as for :func:`get_lesson_by_id`."""
+    keys = {key for key in (_as_uuid(value) for value in ids) if key is not None}
+    if not keys:
+        return {}
+    return {
+        lesson.id: lesson for lesson in db.scalars(sa.select(Lesson).where(Lesson.id.in_(keys)))
+    }
 
 
 def published_lessons(db, course_id: uuid.UUID) -> list[Lesson]:
@@ -354,14 +390,19 @@ def rename_section(request, section: CourseSection, title: str) -> None:
 
 
 def delete_section(request, section: CourseSection) -> None:
-    """Delete the section with its lessons and their versions."""
-    course_id = section.course_id
+    """Delete the section with its lessons and their versions; emits
+    ``content.lesson.deleted`` for each of its lessons, then ``content.section.deleted``."""
+    course_id, section_id, section_title = section.course_id, section.id, section.title
+    # (id, title, published) of its lessons, before they go
+    lessons = [
+        (lesson_id, title, status == "published" and version_id is not None)
+        for lesson_id, title, status, version_id in request.db.execute(
+            sa.select(Lesson.id, Lesson.title, Lesson.status, Lesson.published_version_id)
+            .where(Lesson.section_id == section.id)
+            .order_by(Lesson.position, Lesson.id)
+        )
+    ]
     lesson_ids = sa.select(Lesson.id).where(Lesson.section_id == section.id)
-    published = request.db.scalar(
-        sa.select(sa.func.count())
-        .select_from(Lesson)
-        .where(Lesson.section_id == section.id, Lesson.status == "published")
-    )
     request.db.execute(
         sa.delete(LessonVersion).where(LessonVersion.lesson_id.in_(lesson_ids)),
         execution_options={"synchronize_session": False},
@@ -373,7 +414,19 @@ def delete_section(request, section: CourseSection) -> None:
     request.db.delete(section)
     request.db.flush()
     request.db.expire_all()
-    if published:
+    for lesson_id, title, was_published in lessons:
+        _lesson_deleted(request, lesson_id, course_id, section_id, title, was_published)
+    request.emit(
+        SECTION_DELETED,
+        resource_type="section",
+        resource_id=section_id,
+        payload={
+            "course_id": str(course_id),
+            "title": section_title,
+            "lesson_ids": [str(lesson_id) for lesson_id, _, _ in lessons],
+        },
+    )
+    if any(was_published for _, _, was_published in lessons):
         reindex(request, course_id)
 
 
@@ -667,25 +720,63 @@ def publish_lesson(request, course, lesson: Lesson) -> LessonVersion:
 
 
 def unpublish_lesson(request, lesson: Lesson) -> None:
-    """Hide the lesson from learners again (its versions are kept)."""
+    """Hide the lesson from learners again (its versions are kept); emits
+    ``content.lesson.unpublished`` (409, and no event, when it is not published)."""
     if not lesson.is_published:
         raise ProblemError(409, "Conflict", "the lesson is not published")
+    withdrawn = published_version(request.db, lesson)
     lesson.status = "draft"
     lesson.published_version_id = None
     lesson.updated_at = utcnow()
     request.db.flush()
+    request.emit(
+        LESSON_UNPUBLISHED,
+        resource_type="lesson",
+        resource_id=lesson.id,
+        payload={
+            "course_id": str(lesson.course_id),
+            "section_id": str(lesson.section_id),
+            "version": withdrawn.number if withdrawn is not None else None,
+            "title": lesson.title,
+        },
+    )
     reindex(request, lesson.course_id)
 
 
+def _lesson_deleted(
+    request,
+    lesson_id: uuid.UUID,
+    course_id: uuid.UUID,
+    section_id: uuid.UUID,
+    title: str,
+    was_published: bool,
+) -> None:
+    request.emit(
+        LESSON_DELETED,
+        resource_type="lesson",
+        resource_id=lesson_id,
+        payload={
+            "course_id": str(course_id),
+            "section_id": str(section_id),
+            "title": title,
+            "was_published": was_published,
+        },
+    )
+
+
 def delete_lesson(request, lesson: Lesson) -> None:
-    if lesson.is_published:
-        reindex(request, lesson.course_id)
+    """Delete the lesson and its versions; emits ``content.lesson.deleted``."""
+    lesson_id, course_id, section_id = lesson.id, lesson.course_id, lesson.section_id
+    title, was_published = lesson.title, lesson.is_published
+    if was_published:
+        reindex(request, course_id)
     request.db.execute(
-        sa.delete(LessonVersion).where(LessonVersion.lesson_id == lesson.id),
+        sa.delete(LessonVersion).where(LessonVersion.lesson_id == lesson_id),
         execution_options={"synchronize_session": False},
     )
     request.db.delete(lesson)
     request.db.flush()
+    _lesson_deleted(request, lesson_id, course_id, section_id, title, was_published)
 
 
 # ----------------------------------------------------------------- reorder
