@@ -130,8 +130,9 @@ def learninghub_content_lesson_actions(request, course, lesson) -> list[Markup]:
 
 @hookimpl
 def learninghub_domain_event(request, event) -> None:
-    """A lesson was published: the course's denominator changed, so every enrolment's
-    progress is recomputed in a task (after commit: no writes here)."""
+    """A lesson was published, unpublished or deleted: the course's denominator
+    changed, so every enrolment's progress is recomputed in a task (after commit: no
+    writes here)."""
     from .services import LESSONS_CHANGED_EVENTS, RECOMPUTE_TASK
 
     if event.name in LESSONS_CHANGED_EVENTS and event.payload.get("course_id"):

@@ -42,7 +42,12 @@ COURSE_COMPLETED_EVENT = "course.completed"
 EXPIRE_TASK = "enrollment.expire"
 RECOMPUTE_TASK = "enrollment.recompute_course"
 #: events after which a course's published lessons may have changed
-LESSONS_CHANGED_EVENTS = ("content.lesson.published",)
+#: content events after which a course's number of published lessons may differ
+LESSONS_CHANGED_EVENTS = (
+    "content.lesson.published",
+    "content.lesson.unpublished",
+    "content.lesson.deleted",
+)
 
 _MINE_KEY = "_lh_enrollment_mine"
 _ONE_KEY = "_lh_enrollment_one"

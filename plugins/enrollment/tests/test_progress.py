@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -198,6 +199,28 @@ def test_publishing_a_lesson_recomputes_everyones_progress(
     mine = c.get(f"/api/v1/courses/{setup.id}/enrollment").json
     assert mine["progress_percent"] == 66 and mine["status"] == "completed"  # completed stays
     assert other.get(f"/api/v1/courses/{setup.id}/enrollment").json["progress_percent"] == 33
+    assert events.names().count("course.completed") == 1
+
+
+@pytest.mark.parametrize("change", ["unpublish", "delete"])
+def test_unpublishing_or_deleting_a_lesson_recomputes_progress(
+    tenant, user_factory, client, make_course, events, change
+):
+    """1 of 2 lessons done is 50 %; with the other lesson unpublished or deleted,
+    the learner has done everything (100 %, course.completed once)."""
+    instructor = user_factory(tenant, "instructor")
+    setup = make_course(tenant, lessons=2, instructor=instructor)
+    c, _ = enrolled(tenant, user_factory, client, setup)
+    c.post_json(progress(setup.lessons[0].id), {"completed": True})
+    assert c.get(f"/api/v1/courses/{setup.id}/enrollment").json["progress_percent"] == 50
+    lesson_url = f"/api/v1/courses/{setup.id}/lessons/{setup.lessons[1].id}"
+    staff = client(tenant, instructor)
+    r = staff.post_json(lesson_url + "/unpublish", {}) if change == "unpublish" else None
+    if change == "delete":
+        r = staff.delete(lesson_url)
+    assert r.status_int in (200, 204), r.text
+    mine = c.get(f"/api/v1/courses/{setup.id}/enrollment").json
+    assert mine["progress_percent"] == 100 and mine["status"] == "completed"
     assert events.names().count("course.completed") == 1
 
 
