@@ -115,7 +115,10 @@ def endpoints_page(request):
             sa.select(Endpoint).order_by(Endpoint.created_at.desc(), Endpoint.id.desc())
         )
     )
-    flash = request.gettext(DONE["deleted"]) if request.GET.get("done") == "deleted" else ""
+    # a name, not DONE["deleted"], inside gettext(): Babel before 2.19 extracted the
+    # subscript's string ("deleted") as a message of its own
+    deleted = DONE["deleted"]
+    flash = request.gettext(deleted) if request.GET.get("done") == "deleted" else ""
     return render_page(
         request,
         LIST_PAGE,
