@@ -261,16 +261,54 @@ def attach_registry(session: orm.Session, registry) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Stamps: what a stored answer or value was built from
+
+
+@dataclass
+class Stamp:
+    """The generations a stored answer (or memo) was built from, and its expiry."""
+
+    tenant_id: Any
+    keys: list[str]  # cache keys of the sources (PREFIX + name)
+    values: list[Any]
+    globals_: list[Any]
+    expires_at: float
+
+    @classmethod
+    def taken(
+        cls, recorder: Recorder, globals_: list[Any], now: float, ttl: int | None, default: int
+    ):
+        sources = sorted(recorder.generations)
+        return cls(
+            tenant_id=recorder.tenant_id,
+            keys=[PREFIX + s for s in sources],
+            values=[recorder.generations[s] for s in sources],
+            globals_=globals_,
+            expires_at=now + min(ttl or default, default),
+        )
+
+    @property
+    def generations(self) -> dict[str, Any]:
+        return {
+            key[len(PREFIX) :]: value for key, value in zip(self.keys, self.values, strict=True)
+        }
+
+    def fresh(self, cache, now: float) -> bool:
+        """Not expired and no source changed (raises when the cache service fails)."""
+        return (
+            self.expires_at > now
+            and cache.get_many(self.tenant_id, self.keys, 0) == self.values
+            and _global_generations(cache) == self.globals_
+        )
+
+
+# ---------------------------------------------------------------------------
 # Memo: values computed from SQL, shared by every request of a tenant
 
 
 @dataclass
 class Memo:
-    generations: dict[str, Any]
-    sources: list[str]
-    values: list[Any]
-    globals_: list[Any]
-    expires_at: float
+    stamp: Stamp
     value: Any
 
 
@@ -308,16 +346,12 @@ def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) ->
     entry = store.get(full_key)
     if entry is not None:
         try:
-            fresh = (
-                entry.expires_at > now
-                and cache.get_many(tenant.id, entry.sources, 0) == entry.values
-                and _global_generations(cache) == entry.globals_
-            )
+            fresh = entry.stamp.fresh(cache, now)
         except Exception:
             fresh = False
         if fresh:
             if outer is not None:
-                outer.adopt(entry.generations)
+                outer.adopt(entry.stamp.generations)
             return entry.value
         store.discard(full_key)
     try:
@@ -344,18 +378,7 @@ def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) ->
     if recorder.spoiled or _has_written(session):
         return value
     default_ttl = int(registry.settings.get("pagecache.ttl", 60))
-    sources = sorted(recorder.generations)
-    store.put(
-        full_key,
-        Memo(
-            generations=dict(recorder.generations),
-            sources=[PREFIX + s for s in sources],
-            values=[recorder.generations[s] for s in sources],
-            globals_=globals_,
-            expires_at=now + min(ttl or default_ttl, default_ttl),
-            value=value,
-        ),
-    )
+    store.put(full_key, Memo(Stamp.taken(recorder, globals_, now, ttl, default_ttl), value))
     return value
 
 
@@ -365,11 +388,7 @@ def memo(request, key: str, compute: Callable[[], T], ttl: int | None = None) ->
 
 @dataclass
 class Entry:
-    tenant_id: Any
-    sources: list[str]
-    generations: list[Any]
-    globals_: list[Any]
-    expires_at: float
+    stamp: Stamp
     status: str
     headers: list[tuple[str, str]]
     body: bytes
@@ -443,11 +462,18 @@ def _global_generations(cache) -> list[Any]:
     return cache.get_many(None, [GLOBAL_KEY, GENERATION_KEY], 0)
 
 
+#: The response callback Pyramid's cookie CSRF policy adds when it makes a token
+#: (punched out of stored bodies and made again per visitor on hits).
+_CSRF_CALLBACK = "CookieCSRFStoragePolicy.new_csrf_token.<locals>.set_cookie"
+
+
 def _only_csrf_callbacks(request) -> bool:
-    for callback in request.response_callbacks or ():
-        if "csrf" not in getattr(callback, "__qualname__", "").lower():
-            return False
-    return True
+    """No response callback but the CSRF cookie's (any other may set something
+    personal on the answer, so it is not stored)."""
+    return all(
+        getattr(callback, "__qualname__", "") == _CSRF_CALLBACK
+        for callback in request.response_callbacks or ()
+    )
 
 
 def tween_factory(handler, registry):
@@ -491,11 +517,7 @@ def tween_factory(handler, registry):
         entry = None if fresh_wanted else store.get(key)
         if entry is not None:
             try:
-                fresh = (
-                    entry.expires_at > now
-                    and cache.get_many(entry.tenant_id, entry.sources, 0) == entry.generations
-                    and _global_generations(cache) == entry.globals_
-                )
+                fresh = entry.stamp.fresh(cache, now)
             except Exception as exc:
                 log.warning("page cache: cache service unavailable: %r", exc)
                 fresh = False
@@ -532,15 +554,10 @@ def tween_factory(handler, registry):
         csrf = bool(token) and token.encode("ascii", "replace") in body
         if csrf:
             body = body.replace(token.encode("ascii"), CSRF_HOLE)
-        sources = sorted(recorder.generations)
         store.put(
             key,
             Entry(
-                tenant_id=tenant.id,
-                sources=[PREFIX + s for s in sources],
-                generations=[recorder.generations[s] for s in sources],
-                globals_=globals_,
-                expires_at=now + min(ttl or default_ttl, default_ttl),
+                stamp=Stamp.taken(recorder, globals_, now, ttl, default_ttl),
                 status=response.status,
                 headers=[(k, v) for k, v in response.headerlist if k.lower() not in _DROP_HEADERS],
                 body=body,

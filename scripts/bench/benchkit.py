@@ -320,3 +320,28 @@ def ensure_wrk(allow_install: bool) -> str | None:
     if not found:
         log("WARNING: could not install wrk")
     return found
+
+
+def page_session_cookie(
+    registry, email: str, tenant_slug: str = "demo", lifetime: int = 3600
+) -> str:
+    """A page-session cookie for ``email``, made as the sign-in form would."""
+    import sqlalchemy as sa
+    import transaction
+
+    from learninghub.accounts.sessions import PAGE, create_session
+    from learninghub.identity import User
+    from learninghub.tasks import make_tenant_request
+
+    tenant = registry["tenancy.resolver"].by_slug(tenant_slug)
+    tm = transaction.TransactionManager(explicit=True)
+    request = make_tenant_request(registry, tenant, tm)
+    tm.begin()
+    try:
+        user = request.db.scalars(sa.select(User).where(User.email == email)).one()
+        _, token = create_session(request, user, PAGE, lifetime)
+        tm.commit()
+    except BaseException:
+        tm.abort()
+        raise
+    return f"lh_session={token}"

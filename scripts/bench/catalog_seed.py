@@ -14,7 +14,7 @@ filled (the measured pages list without ``q``); ``--reindex`` in the driver runs
 
 The signed-in visitor is ``learner@demo.example`` (enrolled in ``--learner-courses``
 courses, the measured one first, with some lessons completed); its page-session
-cookie is made with the kernel's session helper (``accounts.sessions.create_session``),
+cookie is made with the kernel's session helper (``benchkit.page_session_cookie``),
 as the sign-in form would.
 
 Prints one JSON object: the counts, the slugs of the measured course and lesson,
@@ -76,13 +76,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     t0 = time.monotonic()
-    import transaction
+    from benchkit import page_session_cookie
 
-    from learninghub.accounts.sessions import PAGE, create_session
     from learninghub.cli import configure_or_exit
     from learninghub.db import utcnow
     from learninghub.identity import RoleGrant, User
-    from learninghub.tasks import make_tenant_request
     from learninghub.tenancy import Tenant
     from learninghub_content.models import CourseSection, Lesson, LessonVersion
     from learninghub_courses.models import Course, CourseCategory
@@ -296,17 +294,7 @@ def main(argv: list[str]) -> int:
 
     # the visitor's page session, as the sign-in form would open it
     registry["tenancy.resolver"].invalidate()
-    tenant = registry["tenancy.resolver"].by_slug(TENANT)
-    tm = transaction.TransactionManager(explicit=True)
-    request = make_tenant_request(registry, tenant, tm)
-    tm.begin()
-    try:
-        user = request.db.get(User, learner_id)
-        _, token = create_session(request, user, PAGE, 24 * 3600)
-        tm.commit()
-    except BaseException:
-        tm.abort()
-        raise
+    cookie = page_session_cookie(registry, LEARNER, TENANT, lifetime=24 * 3600)
 
     course = courses[0]
     print(
@@ -321,7 +309,7 @@ def main(argv: list[str]) -> int:
                 "course_title": course["title"],
                 "lesson_slug": lessons[per_course - 1]["slug"],
                 "lesson_title": lessons[per_course - 1]["title"],
-                "cookie": f"lh_session={token}",
+                "cookie": cookie,
                 "seconds": {
                     "build": round(t_built - t0, 2),
                     "insert": round(t_inserted - t_built, 2),

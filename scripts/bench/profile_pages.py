@@ -53,29 +53,6 @@ def call(app, path: str, host: str, cookie: str | None) -> tuple[str, bytes]:
     return status[0], body
 
 
-def page_session_cookie(registry, email: str, tenant_slug: str = "demo") -> str:
-    """A page-session cookie for ``email``, made as the sign-in form would."""
-    import sqlalchemy as sa
-    import transaction
-
-    from learninghub.accounts.sessions import PAGE, create_session
-    from learninghub.identity import User
-    from learninghub.tasks import make_tenant_request
-
-    tenant = registry["tenancy.resolver"].by_slug(tenant_slug)
-    tm = transaction.TransactionManager(explicit=True)
-    request = make_tenant_request(registry, tenant, tm)
-    tm.begin()
-    try:
-        user = request.db.scalars(sa.select(User).where(User.email == email)).one()
-        _, token = create_session(request, user, PAGE, 3600)
-        tm.commit()
-    except BaseException:
-        tm.abort()
-        raise
-    return f"lh_session={token}"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("instance", type=Path)
@@ -93,19 +70,11 @@ def main() -> int:
     ap.add_argument("--sql", action="store_true", help="print the SQL of one request")
     args = ap.parse_args()
 
+    from benchkit import page_session_cookie
+    from run_bench import instance_env
+
     inst = args.instance.resolve()
-    os.environ.update(
-        {
-            "LEARNINGHUB_CONFIG": str(inst / "development.ini"),
-            "LEARNINGHUB_DB_URL": f"sqlite:///{inst / 'bench.sqlite'}",
-            "LEARNINGHUB_STORAGE_PATH": str(inst / "storage"),
-            "LEARNINGHUB_SEARCH_PATH": str(inst / "search"),
-            "LEARNINGHUB_MAIL_PATH": str(inst / "mail"),
-            "LEARNINGHUB_LOG_LEVEL": "warning",
-            "LEARNINGHUB_TEMPLATES_AUTO_RELOAD": "false",
-            "LEARNINGHUB_RATELIMIT_ENABLED": "false",
-        }
-    )
+    os.environ.update(instance_env(inst, inst / "development.ini"))
     from learninghub.cli import configure_or_exit
 
     config = configure_or_exit(os.environ["LEARNINGHUB_CONFIG"])

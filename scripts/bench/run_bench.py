@@ -118,6 +118,12 @@ def make_instance(workdir: Path, config_src: Path) -> dict[str, str]:
         raise BenchError(f"{config_src} not found (use --only-baseline until it exists)")
     config = workdir / config_src.name
     shutil.copy2(config_src, config)
+    return instance_env(workdir, config)
+
+
+def instance_env(workdir: Path, config: Path) -> dict[str, str]:
+    """The environment of the instance in ``workdir`` (``make_instance``'s, or one
+    ``--keep-tmp`` left behind): its config, SQLite file and data dirs."""
     # storage/, search/ and mail/ are left for the app to create, as on a first run.
     env = dict(os.environ)
     env.update(
