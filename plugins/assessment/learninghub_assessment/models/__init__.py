@@ -1,0 +1,9 @@
+"""Tables of the assessment plugin, one module per part (see
+docs/design/assessment-contracts.md); importing this package registers them all."""
+
+from __future__ import annotations
+
+from .questions import Question
+from .types import Points
+
+__all__ = ["Points", "Question"]
