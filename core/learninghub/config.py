@@ -227,6 +227,13 @@ KERNEL_SETTINGS: tuple[Setting, ...] = (
         "inprocess",
         "inprocess runs tasks in the web process after commit; celery sends them to the broker.",
     ),
+    Setting(
+        "tasks.delayed_thread",
+        as_bool,
+        True,
+        "inprocess back end: a thread runs tasks enqueued for later (enqueue_at) when due; "
+        "off, they wait until DelayedTasks.run_due is called (tests).",
+    ),
     Setting("celery.broker_url", as_str, "", "Celery broker URL (redis:// or amqp://)."),
     Setting("celery.result_backend", as_str, "", "Celery result backend (optional)."),
     Setting("storage.backend", one_of("local"), "local", "File storage implementation."),

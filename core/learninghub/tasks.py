@@ -23,20 +23,32 @@ Rules:
 * ``tasks.backend = inprocess`` (embedded default) runs the task in the web process
   right after commit; ``celery`` sends it to the broker (one Celery task,
   ``learninghub.run_task``, dispatches by name).
+* ``request.tasks.enqueue_at(when, name, **kwargs)`` runs the task at ``when`` (a
+  timezone-aware time) or right after commit when ``when`` has passed. Celery gets
+  ``eta``; in-process, :class:`DelayedTasks` keeps it in memory and a timer thread
+  runs it when due (``tasks.delayed_thread``; off in tests, which call
+  :meth:`DelayedTasks.run_due`). An in-process delayed task is lost when the process
+  stops: a plugin that relies on one also needs a sweep (a command for cron, or
+  work done lazily when the state is next read).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import transaction
 from pyramid.request import Request, apply_request_extensions
 
+from .db import utcnow
 from .events import after_commit
 
 log = logging.getLogger("learninghub.tasks")
@@ -78,6 +90,8 @@ class TaskMessage:
     tenant_id: str
     kwargs: dict[str, Any]
     request_id: str | None = None
+    #: run at this time (timezone-aware UTC) rather than right after commit
+    eta: datetime | None = None
 
 
 class TaskQueue:
@@ -87,6 +101,23 @@ class TaskQueue:
         self.request = request
 
     def enqueue(self, name_or_func: str | Callable[..., Any], /, **kwargs: Any) -> None:
+        """Run the task right after the current transaction commits."""
+        self._send(name_or_func, None, kwargs)
+
+    def enqueue_at(
+        self, when: datetime, name_or_func: str | Callable[..., Any], /, **kwargs: Any
+    ) -> None:
+        """Run the task at ``when`` (timezone-aware), or right after commit when that
+        time has passed. Like :meth:`enqueue`, nothing is sent if the transaction
+        rolls back. The task may run a little late (a busy worker, a timer thread)
+        and, in-process, not at all if the process stops first: keep a sweep."""
+        if when.tzinfo is None:
+            raise ValueError("enqueue_at needs a timezone-aware time")
+        self._send(name_or_func, when, kwargs)
+
+    def _send(
+        self, name_or_func: str | Callable[..., Any], eta: datetime | None, kwargs: dict
+    ) -> None:
         name = name_or_func if isinstance(name_or_func, str) else name_or_func.task_name
         if name not in TASKS:
             raise KeyError(f"unknown task {name!r}")
@@ -95,7 +126,7 @@ class TaskQueue:
             raise RuntimeError("tasks need a tenant")
         json.dumps(kwargs)  # fail now, not in the worker
         message = TaskMessage(
-            name, str(tenant.id), kwargs, getattr(self.request, "request_id", None)
+            name, str(tenant.id), kwargs, getattr(self.request, "request_id", None), eta
         )
         registry = self.request.registry
         after_commit(getattr(self.request, "tm", None), lambda: dispatch(registry, message))
@@ -111,11 +142,92 @@ def dispatch(registry, message: TaskMessage) -> None:
             args=[message.name, message.tenant_id, message.kwargs],
             kwargs={"request_id": message.request_id},
             queue=definition.queue,
+            eta=message.eta,
         )
+        return
+    if message.eta is not None and message.eta > utcnow():
+        delayed_tasks(registry).schedule(message)
         return
     run_task(
         registry, message.name, message.tenant_id, message.kwargs, request_id=message.request_id
     )
+
+
+class DelayedTasks:
+    """In-process tasks waiting for their time (``enqueue_at`` with the ``inprocess``
+    back end): a heap in memory and, when ``tasks.delayed_thread`` is on, one daemon
+    thread that runs each task when due. Lost when the process stops."""
+
+    def __init__(self, registry, *, thread: bool) -> None:
+        self.registry = registry
+        self.use_thread = thread
+        self._heap: list[tuple[datetime, int, TaskMessage]] = []
+        self._order = itertools.count()
+        self._condition = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, message: TaskMessage) -> None:
+        assert message.eta is not None
+        with self._condition:
+            heapq.heappush(self._heap, (message.eta, next(self._order), message))
+            self._condition.notify()
+            if self.use_thread and self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="learninghub-delayed-tasks", daemon=True
+                )
+                self._thread.start()
+
+    def pending(self) -> list[TaskMessage]:
+        """The messages still waiting, soonest first."""
+        with self._condition:
+            return [message for _, _, message in sorted(self._heap)]
+
+    def _pop_due(self, now: datetime) -> list[TaskMessage]:
+        due = []
+        with self._condition:
+            while self._heap and self._heap[0][0] <= now:
+                due.append(heapq.heappop(self._heap)[2])
+        return due
+
+    def run_due(self, now: datetime | None = None) -> int:
+        """Run every task due at ``now`` (default: the current time) in this thread;
+        return how many ran. Tests call it with a time in the future instead of
+        waiting; a failing task is logged, the others still run."""
+        count = 0
+        for message in self._pop_due(now or utcnow()):
+            count += 1
+            try:
+                run_task(
+                    self.registry,
+                    message.name,
+                    message.tenant_id,
+                    message.kwargs,
+                    request_id=message.request_id,
+                )
+            except Exception:
+                log.exception("delayed task %s failed", message.name)
+        return count
+
+    def _loop(self) -> None:  # pragma: no cover - exercised by the thread test
+        while True:
+            with self._condition:
+                while not self._heap:
+                    self._condition.wait()
+                wait = (self._heap[0][0] - utcnow()).total_seconds()
+                if wait > 0:
+                    self._condition.wait(timeout=min(wait, 60.0))
+                    continue
+            self.run_due()
+
+
+def delayed_tasks(registry) -> DelayedTasks:
+    """The registry's in-process delayed task holder, created on first use."""
+    holder = registry.get("tasks.delayed")
+    if holder is None:
+        holder = registry["tasks.delayed"] = DelayedTasks(
+            registry, thread=bool(registry.settings.get("tasks.delayed_thread", True))
+        )
+    return holder
 
 
 class TaskSkipped(Exception):
