@@ -4,6 +4,7 @@ docs/design/assessment-contracts.md); importing this package registers them all.
 from __future__ import annotations
 
 from .questions import Question
+from .quizzes import Answer, Attempt, Quiz, ScoreChange  # noqa: F401  (quizzes part)
 from .types import Points
 
 __all__ = ["Points", "Question"]
