@@ -59,23 +59,21 @@ class GradeSource(Protocol):
         ...
 
 
-#: (module, class) of every registered source, in column-group order
-SOURCES: tuple[tuple[str, str], ...] = (
-    ("learninghub_assessment.quizzes.gradesource", "QuizGradeSource"),
-    ("learninghub_assessment.assignments.gradesource", "AssignmentGradeSource"),
-)
+QUIZ_SOURCE_MODULE = "learninghub_assessment.quizzes.gradesource"
 
 
 def sources() -> list[GradeSource]:
-    """The registered sources. A part whose ``gradesource`` module does not exist yet is
-    skipped (only that exact module may be missing: any other import error raises)."""
+    """The registered sources: quizzes (when that part is there: only its exact module
+    may be missing, any other import error raises) and assignments."""
+    from ..assignments.gradesource import AssignmentGradeSource
+
     found: list[GradeSource] = []
-    for module_name, class_name in SOURCES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.append(getattr(module, class_name)())
+    try:
+        module = importlib.import_module(QUIZ_SOURCE_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != QUIZ_SOURCE_MODULE:
+            raise
+    else:
+        found.append(module.QuizGradeSource())
+    found.append(AssignmentGradeSource())
     return found
