@@ -289,3 +289,9 @@ def pdf_qr_codes(body: bytes) -> list[str]:
     finally:
         document.close()
     return [r.text for r in zxingcpp.read_barcodes(image)]
+
+
+@pytest.fixture
+def read_pdf():
+    """``read_pdf(body) -> (text, [decoded QR codes])``."""
+    return lambda body: (pdf_text(body), pdf_qr_codes(body))
