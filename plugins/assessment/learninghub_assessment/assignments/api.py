@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from pyramid.response import Response
 
 from learninghub.api import Page, PageQuery, ProblemError, api_view, paginate
 from learninghub.db import utcnow
@@ -293,8 +292,7 @@ def post_my_submission_file(request):
     if text is not None and len(text) > 100_000:
         raise services.invalid(["text"], "at most 100000 characters", "too_long")
     submission = services.submit(request, assignment, course, lesson, text=text, asset_id=asset.id)
-    out = submission_out(request, assignment, submission)
-    return Response(out.model_dump_json(), status=200, content_type="application/json")
+    return submission_out(request, assignment, submission)
 
 
 # ----------------------------------------------------------------- staff
