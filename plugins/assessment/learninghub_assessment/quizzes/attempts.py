@@ -158,8 +158,13 @@ def start(request, quiz: Quiz, course, user) -> tuple[Attempt, bool]:
     )
     if services.attempts_left(quiz, used or 0) == 0:
         raise Refusal(409, "No attempts left", "you have used every attempt", "no_attempts_left")
+    from ..questions.services import NotEnoughQuestions
+
     rng = random.Random(secrets.randbits(64))
-    chosen = pick_questions(request, quiz, rng)
+    try:
+        chosen = pick_questions(request, quiz, rng)
+    except NotEnoughQuestions:
+        chosen = []
     if not chosen:
         raise Refusal(409, "Conflict", "the quiz has no questions yet", "no_questions")
     attempt = Attempt(
