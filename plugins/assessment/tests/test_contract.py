@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from learninghub.testing.plugin_contract import PluginContractTests
 
+ZERO = "00000000-0000-0000-0000-000000000000"
+
 
 class TestAssessmentContract(PluginContractTests):
     plugin = "assessment"
     probes: list[tuple[str, str]] = []
+    probes += [("POST", f"/api/v1/submissions/{ZERO}/grade")]  # assignments (422 when enabled)
+    probes += [
+        ("PUT", f"/api/v1/courses/{ZERO}/gradebook/overrides")
+    ]  # gradebook (422 when enabled)
