@@ -270,13 +270,9 @@ def attempt_page(request):
             )
     except Refusal as refusal:
         if attempt.status != "in_progress":
-            return render_page(
-                request,
-                RESULT,
-                status=refusal.status,
-                **_result_values(request, attempt, quiz, course, lesson),
-                refusal=_refusal_text(request, refusal),
-            )
+            values = _result_values(request, attempt, quiz, course, lesson)
+            values["refusal"] = _refusal_text(request, refusal)
+            return render_page(request, RESULT, status=refusal.status, **values)
         return render_page(
             request,
             PLAYER,
