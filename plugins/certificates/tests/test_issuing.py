@@ -274,3 +274,14 @@ def test_cli_evaluate_issues_what_is_due(
     assert len(certificates_of(tenant, a)) == 1
     assert certificates_of(tenant, b) == []
     assert db.scalar(sa.select(sa.func.count()).select_from(Certificate)) >= 1
+
+
+def test_with_every_plugin_enabled_a_course_without_quizzes_issues(
+    tenant_factory, user_factory, make_course, complete_course, certificates_of
+):
+    """The real assessment plugin answers the hooks (nothing required, no grade)."""
+    everything = tenant_factory()
+    learner = user_factory(everything)
+    course = make_course(everything, lessons=1)
+    complete_course(everything, learner, course)
+    assert [c.status for c in certificates_of(everything, learner)] == ["valid"]
