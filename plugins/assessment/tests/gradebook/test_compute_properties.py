@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from fractions import Fraction
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learninghub_assessment.gradebook.compute import TOTAL, build_row
@@ -58,6 +58,7 @@ def exact_mean(pairs, missing_as_zero: bool):
     return None if den == 0 else num / den
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(cells)
 def test_totals_are_percents_with_two_places_and_current_at_least_total(pairs):
     items, grades = setup(pairs)
@@ -74,6 +75,7 @@ def test_totals_are_percents_with_two_places_and_current_at_least_total(pairs):
         assert row.total is None and row.current is None
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(cells)
 def test_total_is_the_exact_weighted_mean_rounded_once_half_up(pairs):
     items, grades = setup(pairs)
@@ -90,6 +92,7 @@ def test_total_is_the_exact_weighted_mean_rounded_once_half_up(pairs):
         assert row.total == (Decimal(up) / 100).quantize(Decimal("0.01"))
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(st.lists(PERCENTS, min_size=1, max_size=10), WEIGHTS.filter(lambda w: w > 0))
 def test_equal_weights_give_the_mean(percents, weight):
     pairs = [(weight, p) for p in percents]
@@ -100,6 +103,7 @@ def test_equal_weights_give_the_mean(percents, weight):
     assert row.total == row.current
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(cells, st.integers(min_value=2, max_value=50))
 def test_scaling_every_weight_leaves_the_total_unchanged(pairs, factor):
     items, grades = setup(pairs)
@@ -109,6 +113,7 @@ def test_scaling_every_weight_leaves_the_total_unchanged(pairs, factor):
     assert (row.total, row.current) == (scaled.total, scaled.current)
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(cells, PERCENTS)
 def test_zero_weight_items_do_not_count(pairs, extra):
     items, grades = setup(pairs)
@@ -121,6 +126,7 @@ def test_zero_weight_items_do_not_count(pairs, extra):
     assert with_ignored.cells[ignored.key].percent == extra
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(cells, st.data())
 def test_an_item_override_replaces_exactly_one_cell(pairs, data):
     items, grades = setup(pairs)
@@ -142,6 +148,7 @@ def test_an_item_override_replaces_exactly_one_cell(pairs, data):
     assert after.total == build_row(USER, items2, grades2, {}).total
 
 
+@settings(deadline=None)  # no timing assertions: the machine is shared
 @given(cells, PERCENTS)
 def test_a_total_override_replaces_the_total_only(pairs, value):
     items, grades = setup(pairs)
