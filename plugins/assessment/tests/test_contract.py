@@ -12,6 +12,7 @@ class TestAssessmentContract(PluginContractTests):
     plugin = "assessment"
     probes: list[tuple[str, str]] = []
     probes += [("POST", f"/api/v1/answers/{ZERO}/grade")]  # quizzes (422 when enabled)
+    probes += [("POST", f"/api/v1/courses/{ZERO}/questions")]  # questions (422 when enabled)
     probes += [("POST", f"/api/v1/submissions/{ZERO}/grade")]  # assignments (422 when enabled)
     probes += [
         ("PUT", f"/api/v1/courses/{ZERO}/gradebook/overrides")

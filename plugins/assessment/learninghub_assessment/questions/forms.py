@@ -23,6 +23,7 @@ row" button posts the form back with one more (no script needed).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from typing import Any
@@ -31,7 +32,8 @@ from .types import BLANK_MARK
 
 BLANK_FORM_MODES = ("casefold", "exact", "numeric")
 _INLINE_GAP = re.compile(r"\[\[([^\[\]]+)\]\]")
-MIN_ROWS = {"single_choice": 2, "multiple_choice": 2, "matching": 2, "ordering": 2}
+#: rows drawn at least (a new question starts with these)
+MIN_ROWS = {"single_choice": 4, "multiple_choice": 4, "matching": 3, "ordering": 3}
 MAX_ROWS = 50
 
 
@@ -110,7 +112,9 @@ def spec_from_form(question_type: str, form) -> dict[str, Any]:
             if answer:
                 pairs[prompt_id] = answer_for(answer, form.get(f"pair-{i}-aid"))["id"]
         for text in _lines(form.get("extra_answers")):
-            answer_for(text, None)
+            # extra answers have no hidden id field: an id from their text keeps them
+            # stable across edits (and says nothing about the pairs)
+            answer_for(text, "x" + hashlib.sha256(text.encode()).hexdigest()[:8])
         return {"prompts": prompts, "answers": answers, "pairs": pairs}
     if question_type == "ordering":
         items = []
