@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learninghub_assessment import scoring
@@ -17,6 +17,7 @@ percents = st.decimals(min_value=0, max_value=100, places=2)
 weights = st.decimals(min_value=0, max_value=100, places=2)
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(points, fractions)
 def test_awarded_points_lie_between_zero_and_the_points(value, fraction):
     awarded = scoring.awarded_points(value, fraction)
@@ -24,12 +25,14 @@ def test_awarded_points_lie_between_zero_and_the_points(value, fraction):
     assert awarded == awarded.quantize(Decimal("0.01"))
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(points)
 def test_full_and_no_credit_are_exact(value):
     assert scoring.awarded_points(value, Fraction(1)) == value
     assert scoring.awarded_points(value, Fraction(0)) == Decimal("0.00")
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.integers(min_value=-(10**9), max_value=10**9), st.integers(min_value=1, max_value=10**4))
 def test_rounding_is_half_up_like_decimal(numerator, denominator):
     """Exact Fraction rounding agrees with Decimal's ROUND_HALF_UP on exact decimals."""
@@ -41,6 +44,7 @@ def test_rounding_is_half_up_like_decimal(numerator, denominator):
         assert rounded == expected_source.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.integers(min_value=0, max_value=10**6))
 def test_half_a_hundredth_goes_up(minor):
     value = Fraction(minor, 100) + Fraction(1, 200)
@@ -81,6 +85,7 @@ def test_fraction_out_of_range_is_refused():
         scoring.awarded_points(Decimal(1), Fraction(-1, 2))
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.lists(points, max_size=30))
 def test_total_is_the_exact_sum(values):
     assert scoring.total(values) == sum((Fraction(v) for v in values), Fraction(0))
@@ -94,6 +99,7 @@ def test_sums_round_once_at_the_end():
     assert sum(scoring.round_points(t) for t in thirds) == Decimal("0.99")
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.decimals(min_value=-100, max_value=2000, places=2), points)
 def test_percent_lies_between_0_and_100(score, maximum):
     value = scoring.percent(score, maximum)
@@ -103,6 +109,7 @@ def test_percent_lies_between_0_and_100(score, maximum):
         assert abs(Fraction(value) - exact) <= Fraction(1, 200)
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.decimals(min_value=0, max_value=100, places=2))
 def test_percent_of_nothing_is_zero(score):
     assert scoring.percent(score, Decimal(0)) == Decimal("0.00")
@@ -115,6 +122,7 @@ def test_percent_examples():
     assert scoring.percent(Decimal(5), Decimal(5)) == Decimal("100.00")
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.lists(st.tuples(weights, st.one_of(st.none(), percents)), max_size=20), st.booleans())
 def test_weighted_total_lies_within_the_counted_percents(items, missing_as_zero):
     result = scoring.weighted_total(items, missing_as_zero)
@@ -130,6 +138,7 @@ def test_weighted_total_lies_within_the_counted_percents(items, missing_as_zero)
         assert Decimal(0) <= result <= Decimal(100)
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(
     st.lists(percents, min_size=1, max_size=20),
     st.decimals(min_value="0.01", max_value=50, places=2),
@@ -139,6 +148,7 @@ def test_equal_weights_give_the_mean(values, weight):
     assert result == scoring.round_percent(Fraction(sum(values)) / len(values))
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(st.lists(st.tuples(weights, percents), max_size=10), percents)
 def test_ungraded_items_count_zero_only_in_the_total(items, extra):
     with_missing = [*items, (Decimal(1), None)]

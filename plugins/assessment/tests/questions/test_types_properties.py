@@ -189,6 +189,7 @@ def _keys(value) -> set[str]:
 KEY_FIELDS = {"correct", "pairs", "tolerance", "mode", "rubric", "scoring"}
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(questions())
 def test_validated_specs_are_stable(question):
     question_type, raw, _ = question
@@ -196,6 +197,7 @@ def test_validated_specs_are_stable(question):
     assert types.validate_spec(question_type, spec) == spec
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(questions(), st.one_of(st.none(), st.integers()))
 def test_learner_view_never_holds_the_key(question, seed):
     question_type, raw, _ = question
@@ -219,6 +221,7 @@ def test_learner_view_never_holds_the_key(question, seed):
         assert sorted(a["id"] for a in view["answers"]) == sorted(a["id"] for a in spec["answers"])
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(questions(), st.integers())
 def test_learner_view_is_deterministic_for_a_seed(question, seed):
     question_type, raw, _ = question
@@ -227,6 +230,7 @@ def test_learner_view_is_deterministic_for_a_seed(question, seed):
     assert first == types.learner_view(question_type, spec, shuffle_seed=seed)
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(questions())
 def test_the_key_earns_full_marks(question):
     question_type, raw, extra = question
@@ -265,6 +269,7 @@ def _form_of(question_type: str, view: dict, response: dict) -> MultiDict:
     return form
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(questions(), st.integers())
 def test_forms_carry_the_key_back(question, seed):
     question_type, raw, extra = question
@@ -277,6 +282,7 @@ def test_forms_carry_the_key_back(question, seed):
     assert types.validate_response(question_type, spec, posted) == key
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(questions(), st.data())
 def test_any_response_earns_a_fraction_in_0_1(question, data):
     question_type, raw, _ = question
@@ -319,6 +325,7 @@ def test_any_response_earns_a_fraction_in_0_1(question, data):
         types.feedback_view(question_type, spec, response)  # never raises either
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(multiple_choice(), st.data())
 def test_multiple_choice_credit_is_monotonic(question, data):
     spec = types.validate_spec("multiple_choice", question[0])
@@ -341,6 +348,7 @@ def test_multiple_choice_credit_is_monotonic(question, data):
         assert score(ids) == 0  # choosing everything earns nothing
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(multiple_choice(), st.data())
 def test_multiple_choice_rules_as_documented(question, data):
     spec = types.validate_spec("multiple_choice", question[0])
@@ -359,6 +367,7 @@ def test_multiple_choice_rules_as_documented(question, data):
     assert types.grade("multiple_choice", spec, {"choices": sorted(chosen)}).fraction == expected
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(matching(), st.data())
 def test_matching_credit_is_the_share_of_right_pairs(question, data):
     spec = types.validate_spec("matching", question[0])
@@ -372,7 +381,7 @@ def test_matching_credit_is_the_share_of_right_pairs(question, data):
 
 
 @given(ordering(), st.randoms(use_true_random=False))
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 def test_ordering_credit_is_the_share_of_items_in_place(question, rng):
     spec = types.validate_spec("ordering", question[0])
     ids = [i["id"] for i in spec["items"]]
@@ -382,6 +391,7 @@ def test_ordering_credit_is_the_share_of_items_in_place(question, rng):
     assert types.grade("ordering", spec, {"order": order}).fraction == Fraction(in_place, len(ids))
 
 
+@settings(deadline=None)  # no timing assertions (shared machines)
 @given(fill_blanks(), st.data())
 def test_fill_blanks_credit_is_the_share_of_right_blanks(question, data):
     raw, givens = question
