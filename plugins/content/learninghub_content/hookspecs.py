@@ -16,11 +16,18 @@ class LessonType:
     """A kind of lesson. ``template`` is a logical template name rendered inside the
     lesson player with ``lesson``, ``version`` (the version shown; ``version.data`` is
     the type's own JSON), ``course``, ``media_url`` (a signed URL of
-    ``version.media_asset_id`` or None) and the shell context."""
+    ``version.media_asset_id`` or None) and the shell context.
+
+    ``completed_by_owner``: True when the providing plugin decides that a learner
+    completed the lesson (a quiz passed, an assignment graded) and marks it through
+    ``learninghub_enrollment.services.record_progress``; learners then cannot mark it
+    complete or not complete themselves (no "Mark complete" button; 409 on the
+    progress API and form)."""
 
     key: str
     title: str
     template: str
+    completed_by_owner: bool = False
 
 
 class ContentSpecs:

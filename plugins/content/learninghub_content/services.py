@@ -69,6 +69,13 @@ def lesson_types(request) -> dict[str, LessonType]:
     return types
 
 
+def completed_by_owner(request, lesson) -> bool:
+    """Is ``lesson`` of a type whose plugin marks it complete (``LessonType.completed_by_owner``),
+    so that learners may not mark it themselves?"""
+    lesson_type = lesson_types(request).get(lesson.type)
+    return lesson_type is not None and lesson_type.completed_by_owner
+
+
 # ----------------------------------------------------------------- queries
 
 

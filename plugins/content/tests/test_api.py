@@ -428,19 +428,19 @@ def test_plugin_lesson_types(tenant, world, client, build, registry, page_browse
     from learninghub.hookspecs import hookimpl
     from learninghub_content import LessonType
 
-    class Quizzes:
+    class Flashcards:  # a type no installed plugin provides
         @hookimpl
         def learninghub_content_lesson_types(self, request):
             return [
-                LessonType("quiz", "Quiz", "content/types/text.jinja2"),
+                LessonType("flashcards", "Flashcards", "content/types/text.jinja2"),
                 LessonType("text", "Hijacked", "nowhere.jinja2"),  # built-ins win
             ]
 
     made = build(tenant, world.instructor, world.course, [("S", [])])
     body = {
         "section_id": made["sections"][0]["id"],
-        "title": "Quiz one",
-        "type": "quiz",
+        "title": "Cards one",
+        "type": "flashcards",
         "data": {"questions": [1, 2]},
         "publish": True,
         "is_free_preview": True,
@@ -451,16 +451,16 @@ def test_plugin_lesson_types(tenant, world, client, build, registry, page_browse
         "body",
         "type",
     ]
-    pm.register(Quizzes(), name="test-quizzes")
+    pm.register(Flashcards(), name="test-flashcards")
     try:
         r = c.post_json(world.base + "/lessons", body)
         assert r.status_int == 201, r.text
         assert r.json["draft"]["data"] == {"questions": [1, 2]}
-        page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/quiz-one")
+        page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/cards-one")
         assert page.status_int == 200 and "not available here" not in page.text
     finally:
-        pm.unregister(name="test-quizzes")
-    page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/quiz-one")
+        pm.unregister(name="test-flashcards")
+    page = page_browser(tenant).get(f"/courses/{world.course.slug}/learn/cards-one")
     assert "This kind of lesson is not available here." in page.text
 
 

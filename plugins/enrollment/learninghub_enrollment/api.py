@@ -288,6 +288,15 @@ def record_progress(request, body: ProgressIn):
         raise ProblemError(
             403, "Forbidden", "enrol in the course (or renew your access) to record progress"
         )
+    from learninghub_content.services import completed_by_owner
+
+    if body.completed is not None and completed_by_owner(request, lesson):
+        raise ProblemError(
+            409,
+            "Conflict",
+            "this lesson is completed by passing it (a quiz or an assignment), not by marking it",
+            errors=[{"path": ["body", "completed"], "message": "completed by passing the lesson"}],
+        )
     row = services.record_progress(
         request, enrollment, lesson, completed=body.completed, position_s=body.position_s
     )

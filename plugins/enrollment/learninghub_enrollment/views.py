@@ -191,9 +191,12 @@ def progress_form(request):
     enrollment = services.active_enrollment(request, course)
     if enrollment is None:
         return render_error_page(request, 403, "Forbidden")
+    from learninghub_content.services import completed_by_owner, player_path
+
+    if completed_by_owner(request, lesson):
+        return render_error_page(request, 409, "Conflict")
     completed = request.POST.get("completed", "1") != "0"
     services.record_progress(request, enrollment, lesson, completed=completed)
-    from learninghub_content.services import player_path
 
     return HTTPSeeOther(location=safe_next(request, player_path(request, course, lesson)))
 

@@ -23,6 +23,7 @@ def content_lesson_types(request) -> list:
             services.LESSON_TYPE,
             request.gettext("Assignment"),
             "assessment/assignments/lesson.jinja2",
+            completed_by_owner=True,  # complete when graded (or submitted)
         )
     ]
 

@@ -18,7 +18,12 @@ def content_lesson_types(request) -> list:
     from learninghub_content import LessonType
 
     return [
-        LessonType(services.QUIZ_TYPE, request.gettext("Quiz"), "assessment/quizzes/lesson.jinja2")
+        LessonType(
+            services.QUIZ_TYPE,
+            request.gettext("Quiz"),
+            "assessment/quizzes/lesson.jinja2",
+            completed_by_owner=True,  # complete when an attempt passes
+        )
     ]
 
 
