@@ -79,13 +79,19 @@ apt_install() {
 
 # --- system packages (optional) -------------------------------------------------
 if [ "$SYSTEM_DEPS" -eq 1 ]; then
-  # "command:debian-package" pairs; only installed when the command is absent.
-  SYSTEM_PACKAGES=("wrk:wrk" "chromium:chromium")
+  # "command-or-file:debian-package" pairs; only installed when the command (or the
+  # absolute file path) is absent. DejaVu: the fonts of PDF certificates (certificates).
+  SYSTEM_PACKAGES=("wrk:wrk" "chromium:chromium"
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:fonts-dejavu-core")
   missing=()
   for pair in "${SYSTEM_PACKAGES[@]}"; do
     cmd="${pair%%:*}"
     pkg="${pair#*:}"
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    if [ "${cmd#/}" != "$cmd" ]; then
+      [ -e "$cmd" ] || missing+=("$pkg")
+    else
+      command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    fi
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}" || warn "could not install ${missing[*]}; continuing without"
