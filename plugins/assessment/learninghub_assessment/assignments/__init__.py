@@ -9,7 +9,17 @@ def includeme(config) -> None:
     from .views import assignment_panel
 
     config.add_route("assessment.page.submit", "/assignments/{id}/submit")
+    config.add_route("assessment.page.assignments", "/teach/courses/{course_id}/assignments")
     config.add_route("assessment.page.assignment", "/teach/courses/{course_id}/assignments/{id}")
+    config.add_route(
+        "assessment.page.assignment_settings",
+        "/teach/courses/{course_id}/assignments/{id}/settings",
+    )
+    config.add_route(
+        "assessment.page.new_assignment",
+        "/teach/courses/{course_id}/lessons/{lesson_id}/assignment",
+    )
     config.scan(".api")
     config.scan(".views")
+    config.scan(".editor")
     config.registry["templates"].globals["assessment_assignment_panel"] = assignment_panel

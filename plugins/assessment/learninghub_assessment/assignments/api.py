@@ -5,10 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from learninghub.api import Page, PageQuery, ProblemError, api_view, paginate
-from learninghub.db import utcnow
 from learninghub.identity import User
 
-from .. import scoring
 from ..models.assignments import Assignment, Submission
 from ..permissions import AssessmentPermission as P
 from . import services
@@ -28,11 +26,6 @@ MY_SUBMISSION = "/api/v1/assignments/{id}/submission"
 MY_SUBMISSION_FILE = "/api/v1/assignments/{id}/submission/file"
 SUBMISSIONS = "/api/v1/assignments/{id}/submissions"
 GRADE = "/api/v1/submissions/{id}/grade"
-
-
-def hundredths(value):
-    """Points and percents as stored: two decimal places (the schema allows no more)."""
-    return None if value is None else scoring.round_points(value)
 
 
 def assignment_out(request, assignment: Assignment, lesson) -> AssignmentOut:
@@ -123,37 +116,10 @@ def list_assignments(request, query: PageQuery):
     summary="Set up the assignment of a lesson of type assignment (course editors)",
 )
 def create_assignment(request, body: AssignmentCreate):
-    from learninghub_content import services as content
-
     course = services.visible_course(request, request.matchdict["course_id"])
     if not services.can_edit(request, course):
         raise ProblemError(403, "Forbidden", "only the course's editors set up assignments")
-    lesson = content.get_lesson_by_id(request.db, body.lesson_id)
-    if lesson is None or lesson.course_id != course.id:
-        raise services.invalid(["lesson_id"], "no such lesson in this course", "lesson")
-    if lesson.type != services.LESSON_TYPE:
-        raise services.invalid(["lesson_id"], "the lesson is not of type assignment", "lesson")
-    if services.assignment_for_lesson(request.db, lesson.id) is not None:
-        raise ProblemError(
-            409,
-            "Conflict",
-            "this lesson already has an assignment: PATCH it",
-            errors=[{"path": ["body", "lesson_id"], "message": "taken", "type": "unique"}],
-        )
-    assignment = Assignment(
-        course_id=course.id,
-        lesson_id=lesson.id,
-        instructions=services.sanitize(body.instructions),
-        submission_type=body.submission_type,
-        due_at=body.due_at,
-        max_points=scoring.round_points(body.max_points),
-        passing_percent=hundredths(body.passing_percent),
-        weight=scoring.round_points(body.weight),
-        required=body.required,
-        created_by=request.identity.id,
-    )
-    request.db.add(assignment)
-    request.db.flush()
+    assignment, lesson = services.create_assignment(request, course, body.lesson_id, body)
     request.response.location = request.route_url("assessment.assignment", id=str(assignment.id))
     return assignment_out(request, assignment, lesson)
 
@@ -184,19 +150,7 @@ def update_assignment(request, body: AssignmentUpdate):
     assignment, course, lesson = services.visible_assignment(request, request.matchdict["id"])
     if not services.can_edit(request, course):
         raise ProblemError(403, "Forbidden", "only the course's editors change assignments")
-    changes = body.model_dump(exclude_unset=True)
-    for field in ("submission_type", "max_points", "weight", "required", "instructions"):
-        if field in changes and changes[field] is None:
-            raise services.invalid([field], "may not be null", "null")
-    for field in ("max_points", "passing_percent", "weight"):
-        if field in changes:
-            changes[field] = hundredths(changes[field])
-    if "instructions" in changes:
-        changes["instructions"] = services.sanitize(changes["instructions"])
-    for field, value in changes.items():
-        setattr(assignment, field, value)
-    assignment.updated_at = utcnow()
-    request.db.flush()
+    services.update_assignment(request, assignment, body.model_dump(exclude_unset=True))
     return assignment_out(request, assignment, lesson)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from learninghub.db import utcnow
+from learninghub.web import NavItem
 
 from ..models.assignments import Assignment, Submission
 from . import services
@@ -24,6 +25,19 @@ def content_lesson_types(request) -> list:
             request.gettext("Assignment"),
             "assessment/assignments/lesson.jinja2",
             completed_by_owner=True,  # complete when graded (or submitted)
+        )
+    ]
+
+
+def courses_teach_links(request, course) -> list:
+    """The course's assignments (set them up, change them, grade them), for its staff."""
+    if not services.is_staff(request, course):
+        return []
+    return [
+        NavItem(
+            order=35,
+            title=request.gettext("Assignments"),
+            url=request.route_path("assessment.page.assignments", course_id=str(course.id)),
         )
     ]
 

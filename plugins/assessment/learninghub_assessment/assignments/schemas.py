@@ -18,10 +18,12 @@ MAX_INSTRUCTIONS = 50_000
 MAX_FEEDBACK = 20_000
 
 
-class AssignmentCreate(BaseModel):
+class AssignmentFields(BaseModel):
+    """An assignment's settings: the rules of the API's bodies and of the editor's
+    page alike (the page validates its form with this model)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    lesson_id: uuid.UUID = Field(description="A lesson of the course of type assignment")
     instructions: str = Field("", max_length=MAX_INSTRUCTIONS, description="HTML, sanitized")
     submission_type: SubmissionType = "text_or_file"
     due_at: AwareDatetime | None = None
@@ -29,6 +31,10 @@ class AssignmentCreate(BaseModel):
     passing_percent: Decimal | None = Field(None, ge=0, le=100, decimal_places=2)
     weight: Decimal = Field(Decimal("1"), ge=0, le=1000, decimal_places=2)
     required: bool = False
+
+
+class AssignmentCreate(AssignmentFields):
+    lesson_id: uuid.UUID = Field(description="A lesson of the course of type assignment")
 
 
 class AssignmentUpdate(BaseModel):

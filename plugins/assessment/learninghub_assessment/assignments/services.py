@@ -22,6 +22,7 @@ from learninghub_courses import services as courses
 from .. import scoring
 from ..models.assignments import Assignment, Submission
 from ..permissions import AssessmentPermission as P
+from .schemas import AssignmentFields
 
 PLUGIN = "assessment"
 LESSON_TYPE = "assignment"
@@ -232,6 +233,72 @@ def usable_asset(request, raw_id):
     ):
         raise invalid(["media_asset_id"], "no such ready file of yours", "media")
     return asset
+
+
+# ----------------------------------------------------------------- set-up (editors)
+
+#: fields of an assignment that ``null`` may not clear (the others: no due date, no
+#: pass mark)
+NOT_NULL = ("instructions", "submission_type", "max_points", "weight", "required")
+_HUNDREDTHS = ("max_points", "passing_percent", "weight")
+
+
+def _stored(field: str, value: Any) -> Any:
+    """A checked value as stored: instructions sanitized, points and percents in
+    hundredths (the schema allows no more places)."""
+    if field == "instructions":
+        return sanitize(value)
+    if field in _HUNDREDTHS and value is not None:
+        return scoring.round_points(value)
+    return value
+
+
+def create_assignment(
+    request, course, lesson_id: Any, fields: AssignmentFields
+) -> tuple[Assignment, Any]:
+    """Set up the assignment of ``lesson_id``, a lesson of type ``assignment`` of
+    ``course``, with ``fields`` (an ``AssignmentFields``: checked by the API's body or
+    the editor's form). Returns ``(assignment, lesson)``; 422 when the lesson is not
+    such a lesson, 409 when it has an assignment. The caller checked :func:`can_edit`."""
+    from learninghub_content import services as content
+
+    lesson = content.get_lesson_by_id(request.db, lesson_id)
+    if lesson is None or lesson.course_id != course.id:
+        raise invalid(["lesson_id"], "no such lesson in this course", "lesson")
+    if lesson.type != LESSON_TYPE:
+        raise invalid(["lesson_id"], "the lesson is not of type assignment", "lesson")
+    if assignment_for_lesson(request.db, lesson.id) is not None:
+        raise ProblemError(
+            409,
+            "Conflict",
+            "this lesson already has an assignment: PATCH it",
+            errors=[{"path": ["body", "lesson_id"], "message": "taken", "type": "unique"}],
+        )
+    # only the settings: an AssignmentCreate also carries lesson_id
+    values = {name: getattr(fields, name) for name in AssignmentFields.model_fields}
+    assignment = Assignment(
+        course_id=course.id,
+        lesson_id=lesson.id,
+        created_by=request.identity.id,
+        **{name: _stored(name, value) for name, value in values.items()},
+    )
+    request.db.add(assignment)
+    request.db.flush()
+    return assignment, lesson
+
+
+def update_assignment(request, assignment: Assignment, changes: dict[str, Any]) -> Assignment:
+    """Change the fields in ``changes`` (checked by ``AssignmentUpdate`` or
+    ``AssignmentFields``); 422 when one of :data:`NOT_NULL` is null. The caller
+    checked :func:`can_edit`."""
+    for field in NOT_NULL:
+        if field in changes and changes[field] is None:
+            raise invalid([field], "may not be null", "null")
+    for field, value in changes.items():
+        setattr(assignment, field, _stored(field, value))
+    assignment.updated_at = utcnow()
+    request.db.flush()
+    return assignment
 
 
 # ----------------------------------------------------------------- writes

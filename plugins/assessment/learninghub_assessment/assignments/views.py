@@ -6,6 +6,8 @@
 * ``POST /assignments/{id}/submit`` — that form (multipart: text and/or file);
 * ``/teach/courses/{course_id}/assignments/{id}`` — the staff's list of submissions
   with a grade form for each.
+
+The editors' pages (set up, settings, the course's assignments) are in ``editor.py``.
 """
 
 from __future__ import annotations
@@ -37,9 +39,26 @@ def assignment_panel(request, course, lesson) -> Markup:
     from learninghub_enrollment import services as enrollment
 
     assignment = services.assignment_for_lesson(request.db, lesson.id)
-    values: dict = {"assignment": assignment, "course": course, "lesson": lesson}
+    staff = services.is_staff(request, course)
+    editor = services.can_edit(request, course)
+    values: dict = {
+        "assignment": assignment,
+        "course": course,
+        "lesson": lesson,
+        "staff": staff,
+        # editors set it up (or change it) from here; learners never see these links
+        "setup_url": request.route_path(
+            "assessment.page.new_assignment", course_id=str(course.id), lesson_id=str(lesson.id)
+        )
+        if editor and assignment is None
+        else None,
+        "settings_url": request.route_path(
+            "assessment.page.assignment_settings", course_id=str(course.id), id=str(assignment.id)
+        )
+        if editor and assignment is not None
+        else None,
+    }
     if assignment is not None:
-        staff = services.is_staff(request, course)
         submission = services.my_submission(request, assignment)
         file_url = file_name = None
         if submission is not None:
