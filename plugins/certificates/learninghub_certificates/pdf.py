@@ -6,18 +6,17 @@ language; the grade when there is one; custom fields; the signer's name, title a
 signature image (a media image asset); the certificate code and a QR code of the
 absolute verification URL.
 
-Fonts: ``font_path`` (instance setting) when set, else DejaVu Sans when the system has
-it (Latin, Greek, Cyrillic; Arabic and Hebrew glyphs are drawn unshaped and left to
-right), else reportlab's bundled Bitstream Vera (Latin-1 only: other characters show
-as boxes). reportlab does no text shaping: scripts that need it (Arabic, Indic) are
-not rendered correctly whatever the font.
+Every string goes through :mod:`.rtl` (Arabic shaped, right-to-left text in visual
+order; left-to-right text unchanged) and is drawn with a font that has its glyphs
+(:mod:`.fonts`). When the tenant's language is written right to left the layout is
+mirrored: centred lines stay centred, the signature block moves to the bottom right
+and is right-aligned, the QR code and certificate code to the bottom left.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import os
 from datetime import datetime
 from typing import Any
 
@@ -27,21 +26,18 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import ImageReader, simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from learninghub.branding import HEX_RE, TOKENS
 from learninghub.i18n import N_, normalize_locale, translations_for
 from learninghub.interfaces import IFileStorage
 
+from . import rtl
+from .fonts import FontSet, fonts
+
 log = logging.getLogger(__name__)
 
-DEJAVU = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-)
 ISSUED_ON = N_("Issued on %(date)s")
 GRADE = N_("Grade: %(grade)s %%")
 CODE = N_("Certificate %(code)s")
@@ -50,27 +46,48 @@ PRESENTED_TO = N_("presented to")
 FOR_COURSE = N_("for the course")
 
 
-def _font_files(path_setting: str) -> tuple[str, str]:
-    if path_setting and os.path.isfile(path_setting):
-        return path_setting, path_setting
-    if all(os.path.isfile(p) for p in DEJAVU):
-        return DEJAVU
-    import reportlab
+class _Writer:
+    """Draws strings on ``pdf`` as they read: shaped and reordered when right to left
+    (``right_to_left``: the document's direction), each in a font that has its glyphs."""
 
-    base = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-    return os.path.join(base, "Vera.ttf"), os.path.join(base, "VeraBd.ttf")
+    def __init__(self, pdf: canvas.Canvas, font_set: FontSet, *, right_to_left: bool) -> None:
+        self.pdf = pdf
+        self.fonts = font_set
+        self.right_to_left = right_to_left
 
+    def draw(
+        self, x: float, y: float, text: str, size: float, *, bold: bool = False, align: str
+    ) -> None:
+        """One line at ``x``: ``align`` is ``centre``, ``left`` or ``right``."""
+        self.pdf.setFont(self.fonts.pick(rtl.shape(text), bold=bold), size)
+        line = rtl.visual(text, rtl=self.right_to_left)
+        if align == "centre":
+            self.pdf.drawCentredString(x, y, line)
+        elif align == "right":
+            self.pdf.drawRightString(x, y, line)
+        else:
+            self.pdf.drawString(x, y, line)
 
-def fonts(path_setting: str = "") -> tuple[str, str]:
-    """Names of the (regular, bold) fonts registered with reportlab."""
-    regular, bold = _font_files(path_setting)
-    names = []
-    for path in (regular, bold):
-        name = "lhcert-" + os.path.splitext(os.path.basename(path))[0]
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, path))
-        names.append(name)
-    return names[0], names[1]
+    def centred_lines(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        *,
+        width: float,
+        leading: float,
+        bold: bool = False,
+        max_lines: int | None = None,
+    ) -> float:
+        """``text`` wrapped to ``width`` and centred on ``x`` from ``y`` down; the ``y``
+        below the last line."""
+        font = self.fonts.pick(rtl.shape(text), bold=bold)
+        self.pdf.setFont(font, size)
+        for line in rtl.split(text, font, size, width, rtl=self.right_to_left)[:max_lines]:
+            self.pdf.drawCentredString(x, y, line)
+            y -= leading
+        return y
 
 
 def _colour(tokens: dict[str, str], key: str):
@@ -114,6 +131,7 @@ def _branding(request) -> dict[str, Any]:
 
 
 def tenant_locale(request) -> str:
+    """The certificate's language: the tenant's default, else English."""
     return normalize_locale(getattr(request.tenant, "default_locale", "") or "") or "en"
 
 
@@ -136,7 +154,8 @@ def render(
         text = t.gettext(message)
         return text % mapping if mapping else text
 
-    regular, bold = fonts(request.plugin_settings("certificates").font_path)
+    right_to_left = rtl.is_rtl_locale(locale)
+    font_set = fonts(request.plugin_settings("certificates").font_path)
     brand = _branding(request)
     primary = _colour(brand["tokens"], "color-primary")
     text_colour = _colour(brand["tokens"], "color-text")
@@ -154,10 +173,15 @@ def render(
 
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf = canvas.Canvas(
+        buffer, pagesize=(width, height), pageCompression=1, lang=locale.replace("_", "-")
+    )
+    # document properties are Unicode text in logical order: viewers lay them out
     pdf.setTitle(f"{template.get('title', '')} — {learner_name}")
     pdf.setAuthor(request.tenant.name)
     pdf.setSubject(course_title)
+    write = _Writer(pdf, font_set, right_to_left=right_to_left)
+    centre = width / 2
 
     # frame in the tenant's primary colour
     pdf.setStrokeColor(primary)
@@ -176,76 +200,71 @@ def render(
         )
         y -= ih * scale + 6
     pdf.setFillColor(muted)
-    pdf.setFont(regular, 13)
-    pdf.drawCentredString(width / 2, y - 8, request.tenant.name)
+    write.draw(centre, y - 8, request.tenant.name, 13, align="centre")
     y -= 56
 
     pdf.setFillColor(primary)
-    pdf.setFont(bold, 30)
-    pdf.drawCentredString(width / 2, y, str(template.get("title") or ""))
+    write.draw(centre, y, str(template.get("title") or ""), 30, bold=True, align="centre")
     y -= 34
     pdf.setFillColor(muted)
-    pdf.setFont(regular, 13)
-    pdf.drawCentredString(width / 2, y, _(PRESENTED_TO))
+    write.draw(centre, y, _(PRESENTED_TO), 13, align="centre")
     y -= 36
     pdf.setFillColor(text_colour)
-    pdf.setFont(bold, 28)
-    pdf.drawCentredString(width / 2, y, learner_name)
+    write.draw(centre, y, learner_name, 28, bold=True, align="centre")
     y -= 28
     pdf.setFillColor(muted)
-    pdf.setFont(regular, 13)
-    pdf.drawCentredString(width / 2, y, _(FOR_COURSE))
+    write.draw(centre, y, _(FOR_COURSE), 13, align="centre")
     y -= 28
     pdf.setFillColor(text_colour)
-    pdf.setFont(bold, 20)
-    for line in simpleSplit(course_title, bold, 20, width - 200):
-        pdf.drawCentredString(width / 2, y, line)
-        y -= 24
+    y = write.centred_lines(centre, y, course_title, 20, width=width - 200, leading=24, bold=True)
     y -= 6
-    pdf.setFont(regular, 12)
     body = fill(str(template.get("body") or ""), values)
-    for line in simpleSplit(body, regular, 12, width - 220)[:6]:
-        pdf.drawCentredString(width / 2, y, line)
-        y -= 16
+    y = write.centred_lines(centre, y, body, 12, width=width - 220, leading=16, max_lines=6)
     y -= 4
-    pdf.drawCentredString(width / 2, y, _(ISSUED_ON, date=date_text))
+    write.draw(centre, y, _(ISSUED_ON, date=date_text), 12, align="centre")
     y -= 16
     if grade:
-        pdf.drawCentredString(width / 2, y, _(GRADE, grade=grade))
+        write.draw(centre, y, _(GRADE, grade=grade), 12, align="centre")
         y -= 16
     for item in (template.get("custom_fields") or [])[:6]:
-        pdf.drawCentredString(width / 2, y, f"{item['label']}: {item['value']}")
+        # one string, so that in a right-to-left document the label reads first (right)
+        write.draw(centre, y, f"{item['label']}: {item['value']}", 12, align="centre")
         y -= 16
 
-    # signature block, bottom left
-    sx, sy = 90, 80
+    # The signature block sits where reading starts (bottom left, or bottom right in a
+    # right-to-left document, right-aligned); the QR code and code on the other side.
+    margin, sy, line_width = 90, 80, 200
+    if right_to_left:
+        start, start_align, end, end_align = width - margin, "right", margin, "left"
+    else:
+        start, start_align, end, end_align = margin, "left", width - margin, "right"
     signature = _image(request, signature_key(request, template.get("signature_asset_id")))
     if signature is not None:
         iw, ih = signature.getSize()
         scale = min(170 / iw, 50 / ih)
+        sx = start - iw * scale if right_to_left else start
         pdf.drawImage(signature, sx, sy + 34, iw * scale, ih * scale, mask="auto")
     if template.get("signer_name") or signature is not None:
         pdf.setStrokeColor(muted)
         pdf.setLineWidth(0.8)
-        pdf.line(sx, sy + 30, sx + 200, sy + 30)
+        lx = start - line_width if right_to_left else start
+        pdf.line(lx, sy + 30, lx + line_width, sy + 30)
     pdf.setFillColor(text_colour)
-    pdf.setFont(bold, 11)
-    pdf.drawString(sx, sy + 16, str(template.get("signer_name") or ""))
-    pdf.setFont(regular, 10)
-    pdf.drawString(sx, sy + 3, str(template.get("signer_title") or ""))
+    write.draw(
+        start, sy + 16, str(template.get("signer_name") or ""), 11, bold=True, align=start_align
+    )
+    write.draw(start, sy + 3, str(template.get("signer_title") or ""), 10, align=start_align)
 
-    # QR code and code, bottom right
     size = 96
     widget = QrCodeWidget(verify_url, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
     drawing.add(widget)
-    qx, qy = width - 90 - size, 64
+    qx, qy = (end, 64) if right_to_left else (end - size, 64)
     renderPDF.draw(drawing, pdf, qx, qy)
-    pdf.setFont(regular, 8)
     pdf.setFillColor(muted)
-    pdf.drawRightString(width - 90, qy - 2, _(CODE, code=code))
-    pdf.drawRightString(width - 90, qy - 12, verify_url)
+    write.draw(end, qy - 2, _(CODE, code=code), 8, align=end_align)
+    write.draw(end, qy - 12, verify_url, 8, align=end_align)
     pdf.linkURL(verify_url, (qx, qy, qx + size, qy + size), relative=0)
 
     pdf.showPage()
