@@ -15,6 +15,15 @@
     return field ? field.value : "";
   }
 
+  // ---- the sticky bar (timer, autosave status) wraps on narrow screens: keep the
+  // scroll padding equal to its height, so that a focused field is never under it
+  var bar = document.querySelector(".lh-quiz-bar");
+  if (bar && window.ResizeObserver) {
+    new ResizeObserver(function () {
+      document.documentElement.style.scrollPaddingBlockStart = (bar.offsetHeight + 16) + "px";
+    }).observe(bar);
+  }
+
   // ---- timer
   var timer = document.getElementById("quiz-timer");
   var announce = document.getElementById("quiz-timer-announce");
