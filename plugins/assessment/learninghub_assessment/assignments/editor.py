@@ -17,7 +17,7 @@ zone and stored in UTC) and the model's errors into messages next to the fields.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,13 @@ from learninghub.shell import gate, render_page
 from learninghub.web import render_error_page
 
 from ..models.assignments import Assignment, Submission
+from ..timeinput import (
+    NonexistentTime,
+    local_input,
+    nonexistent_time_message,
+    read_local,
+    zone_name,
+)
 from . import services
 from .schemas import AssignmentFields
 
@@ -47,40 +54,6 @@ FIELDS = (
     "weight",
     "required",
 )
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class NonexistentTime(ValueError):
-    """A wall-clock time the time zone skips (the clocks go forward then)."""
-
-
-# ----------------------------------------------------------------- due date
-
-
-def local_input(value: datetime | None, tz: tzinfo) -> str:
-    """A UTC time as the value of a ``datetime-local`` input in ``tz`` (seconds shown
-    only when there are some, so that an unchanged field posts back the same time)."""
-    if value is None:
-        return ""
-    local = value.astimezone(tz)
-    return local.strftime(LOCAL_FORMAT + (":%S" if local.second else ""))
-
-
-def parse_local(raw: str, tz: tzinfo) -> datetime | None:
-    """The ``datetime-local`` value ``raw`` (wall-clock time in ``tz``; an explicit
-    offset is honoured) as an aware UTC datetime; None when empty. ``ValueError`` when
-    it is not a date and time, :class:`NonexistentTime` when ``tz`` skips it. A time
-    the clocks pass twice is read as its first occurrence."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    parsed = datetime.fromisoformat(raw)
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
-    local = parsed.replace(tzinfo=tz)
-    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != parsed:
-        raise NonexistentTime(raw)
-    return local.astimezone(UTC)
 
 
 # ----------------------------------------------------------------- the form
@@ -175,19 +148,13 @@ def _read_form(request, assignment: Assignment | None):
     errors: dict[str, str] = {}
     messages = _messages(request)
     due_at: datetime | None = None
-    current = assignment.due_at if assignment is not None else None
-    if current is not None and form["due_at"] == local_input(current, tz):
-        due_at = current  # unchanged: keep the exact time (seconds the page does not show)
-    else:
-        try:
-            due_at = parse_local(form["due_at"], tz)
-        except NonexistentTime:
-            errors["due_at"] = _(
-                "This time does not exist in your time zone (the clocks go forward then): "
-                "choose another one."
-            )
-        except ValueError:
-            errors["due_at"] = messages["due_at"]
+    try:
+        # unchanged: the stored time exactly (seconds the page does not show)
+        due_at = read_local(form["due_at"], tz, assignment.due_at if assignment else None)
+    except NonexistentTime:
+        errors["due_at"] = nonexistent_time_message(request)
+    except ValueError:
+        errors["due_at"] = messages["due_at"]
     values = {
         "instructions": form["instructions"],
         "submission_type": form["submission_type"],
@@ -254,7 +221,7 @@ def _render_settings(request, course, lesson, assignment, form, errors, status=2
         form=form,
         errors=errors,
         fields=FIELDS,
-        timezone_name=getattr(tz, "key", None) or str(tz),
+        timezone_name=zone_name(tz),
         saved=request.GET.get("saved") == "1",
         lesson_url=_lesson_url(request, course, lesson),
         overview_url=request.route_path("assessment.page.assignments", course_id=str(course.id)),

@@ -9,13 +9,15 @@ JavaScript, which only adds the timer's countdown and autosave):
 * ``/quizzes/attempts/{id}/result`` — the result (feedback as the mode allows);
 * ``/teach/courses/{id}/grading`` (+ ``/{answer_id}``) — the manual-grading queue;
 * ``/teach/courses/{id}/quizzes/{quiz_id}`` and ``/teach/courses/{id}/lessons/
-  {lesson_id}/quiz`` — the quiz's settings (create / change).
+  {lesson_id}/quiz`` — the quiz's settings (create / change); the opening and due
+  dates are typed and shown in the editor's time zone and stored in UTC
+  (:mod:`learninghub_assessment.timeinput`).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,6 +35,13 @@ from learninghub.web import render_error_page
 
 from ..models.quizzes import Quiz
 from ..permissions import AssessmentPermission as P
+from ..timeinput import (
+    NonexistentTime,
+    local_input,
+    nonexistent_time_message,
+    read_local,
+    zone_name,
+)
 from . import attempts as lifecycle
 from . import grading, presenting, services
 from .schemas import QuizFields
@@ -472,20 +481,26 @@ def _grading_error(request, course, answer_id, message: str) -> Response:
 # ----------------------------------------------------------------- settings
 
 
-def _parse_settings(request) -> tuple[dict[str, Any], dict[str, str]]:
-    """Form fields -> values checked by the API's model; errors by field name."""
+#: the date fields of the settings form
+DATE_FIELDS = ("opens_at", "closes_at")
+
+
+def _parse_settings(request, quiz: Quiz | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form fields -> values checked by the API's model; errors by field name. The
+    dates are read in the editor's time zone; one posted back unchanged keeps the
+    stored time of ``quiz`` exactly."""
     form = request.POST
     errors: dict[str, str] = {}
+    tz = request.timezone
 
     def when(name: str) -> datetime | None:
-        raw = (form.get(name) or "").strip()
-        if not raw:
-            return None
         try:
-            return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+            return read_local(form.get(name) or "", tz, getattr(quiz, name, None))
+        except NonexistentTime:
+            errors[name] = nonexistent_time_message(request)
         except ValueError:
             errors[name] = request.gettext("Enter a date and time.")
-            return None
+        return None
 
     def number(name: str) -> int | None:
         raw = (form.get(name) or "").strip()
@@ -539,7 +554,19 @@ def _parse_settings(request) -> tuple[dict[str, Any], dict[str, str]]:
     return out, errors
 
 
-def _settings_values(request, course, lesson, quiz: Quiz | None, values, errors) -> dict:
+def _settings_values(
+    request,
+    course,
+    lesson,
+    quiz: Quiz | None,
+    values,
+    errors,
+    stored: dict[str, datetime | None],
+    typed: dict[str, str] | None = None,
+) -> dict:
+    """The settings page's values. ``stored``: the quiz's dates as stored (taken before
+    a refused change touched the quiz); ``typed``: the date fields' text as posted
+    (default: the stored dates in the editor's time zone)."""
     import sqlalchemy as sa
 
     from ..models import Question
@@ -558,9 +585,19 @@ def _settings_values(request, course, lesson, quiz: Quiz | None, values, errors)
         "quiz": quiz,
         "values": values,
         "errors": errors,
+        "stored_dates": stored,
+        "dates": typed
+        if typed is not None
+        else {name: local_input(stored[name], request.timezone) for name in DATE_FIELDS},
+        "timezone_name": zone_name(request.timezone),
         "bank": bank,
         "lesson_url": _lesson_url(request, course, lesson),
     }
+
+
+def _stored_dates(quiz: Quiz | None) -> dict[str, datetime | None]:
+    """The dates of ``quiz`` as stored (None for a new one)."""
+    return {name: getattr(quiz, name, None) for name in DATE_FIELDS}
 
 
 def _quiz_values(quiz: Quiz) -> dict[str, Any]:
@@ -598,7 +635,10 @@ def _editable(request):
 
 
 def _save_settings(request, course, lesson, quiz: Quiz | None):
-    values, errors = _parse_settings(request)
+    # what was typed is shown back as is when the quiz is not saved
+    typed = {name: (request.POST.get(name) or "").strip() for name in DATE_FIELDS}
+    stored = _stored_dates(quiz)
+    values, errors = _parse_settings(request, quiz)
     if not errors:
         if values["mode"] == "fixed":
             values.pop("draw_rules")
@@ -610,6 +650,9 @@ def _save_settings(request, course, lesson, quiz: Quiz | None):
             else:
                 services.update_quiz(request, quiz, course, values)
         except ProblemError as exc:
+            # the service may have changed (and flushed) some fields before refusing:
+            # none of them may be kept
+            request.tm.doom()
             for err in exc.errors or [{"path": ["body", "form"], "message": exc.detail}]:
                 errors[str(err["path"][1]) if len(err["path"]) > 1 else "form"] = err["message"]
     if errors:
@@ -617,7 +660,7 @@ def _save_settings(request, course, lesson, quiz: Quiz | None):
             request,
             SETTINGS,
             status=422,
-            **_settings_values(request, course, lesson, quiz, values, errors),
+            **_settings_values(request, course, lesson, quiz, values, errors, stored, typed),
         )
     return HTTPSeeOther(
         location=request.route_path(
@@ -647,7 +690,9 @@ def new_quiz_page(request):
         return _save_settings(request, course, lesson, None)
     defaults = QuizFields().model_dump()
     return render_page(
-        request, SETTINGS, **_settings_values(request, course, lesson, None, defaults, {})
+        request,
+        SETTINGS,
+        **_settings_values(request, course, lesson, None, defaults, {}, _stored_dates(None)),
     )
 
 
@@ -665,5 +710,9 @@ def quiz_settings_page(request):
     if request.method == "POST":
         return _save_settings(request, course, lesson, quiz)
     return render_page(
-        request, SETTINGS, **_settings_values(request, course, lesson, quiz, _quiz_values(quiz), {})
+        request,
+        SETTINGS,
+        **_settings_values(
+            request, course, lesson, quiz, _quiz_values(quiz), {}, _stored_dates(quiz)
+        ),
     )
