@@ -139,6 +139,9 @@ cmd_extract() {
 # "... : n%100>=0 && n%100<=2 ? 4 : 5", which puts 11-99 in the last form and
 # 100-102 in the fifth; gettext and every translation tool use the expression below.
 PLURAL_FORMS_ar='nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 \&\& n%100<=10 ? 3 : n%100>=11 ? 4 : 5);'
+# Babel 2.19 (CLDR 46) gives Spanish a third form ("many", 1000000 de ...); gettext and
+# the catalogs keep the classic two.
+PLURAL_FORMS_es='nplurals=2; plural=(n != 1);'
 
 # fix_plural_forms FILE.po LANG: put the expected Plural-Forms header in place.
 fix_plural_forms() {
@@ -179,7 +182,11 @@ from babel.messages.pofile import read_po
 fresh_dir, langs = Path(sys.argv[1]), sys.argv[2].split()
 PLURAL_EXPR = {
     "ar": "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5)",
+    "es": "(n != 1)",
 }
+#: the number of forms of the pinned expressions above (the installed Babel's CLDR
+#: table may say otherwise: 2.19 gives Spanish 3)
+PINNED_PLURALS = {"ar": 6, "es": 2}
 PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 problems: list[str] = []
 
@@ -218,7 +225,7 @@ for line in (fresh_dir / "domains.txt").read_text().splitlines():
                 problems.append(f"{po}: missing; run scripts/i18n.sh update")
             continue
         catalog = load(po, lang)
-        expected = get_plural(lang).num_plurals
+        expected = PINNED_PLURALS.get(lang) or get_plural(lang).num_plurals
         if catalog.num_plurals != expected:
             problems.append(f"{po}: Plural-Forms has {catalog.num_plurals} forms, {lang} needs {expected}")
         if lang in PLURAL_EXPR and catalog.plural_expr != PLURAL_EXPR[lang]:
