@@ -121,6 +121,11 @@ def learninghub_audit_auditable_events(request) -> list:
 
 
 @hookimpl
+def learninghub_webhooks_event_types(request) -> list:
+    return _gather("webhooks_event_types", request=request)
+
+
+@hookimpl
 def learninghub_certificates_requirements(request, course, user_id) -> list:
     return _gather("certificates_requirements", request=request, course=course, user_id=user_id)
 

@@ -110,3 +110,11 @@ def demo_data(request) -> None:
         )
     )
     request.db.flush()
+
+
+def webhooks_event_types(request) -> list[tuple[str, str]]:
+    """Submissions, for integrations (payload: course, assignment and learner ids)."""
+    return [
+        ("assessment.submission.submitted", "A learner submitted (or replaced) an assignment."),
+        ("assessment.submission.graded", "An assignment submission was graded."),
+    ]

@@ -72,3 +72,11 @@ def certificates_course_grade(request, course, user_id) -> Decimal | None:
     if not columns and not row.total_overridden:
         return None
     return row.total
+
+
+def webhooks_event_types(request) -> list[tuple[str, str]]:
+    """Gradebook changes, for integrations (a student information system)."""
+    return [
+        ("assessment.grade.changed", "A learner's grades in a course may have changed."),
+        ("assessment.grade.overridden", "Course staff overrode a grade (old, new, reason)."),
+    ]

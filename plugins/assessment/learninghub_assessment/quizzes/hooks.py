@@ -55,3 +55,13 @@ def demo_data(request) -> None:
     from .demo import seed_quiz
 
     seed_quiz(request)
+
+
+def webhooks_event_types(request) -> list[tuple[str, str]]:
+    """Attempts, for integrations (payload: course, quiz and learner ids, percent,
+    passed; never answers or keys)."""
+    return [
+        ("assessment.attempt.started", "A learner started a quiz attempt."),
+        ("assessment.attempt.submitted", "A quiz attempt was submitted or closed at its deadline."),
+        ("assessment.attempt.graded", "A quiz attempt was graded (percent, passed)."),
+    ]
