@@ -33,3 +33,5 @@ def includeme(config) -> None:
     config.registry["templates"].globals["assessment_quiz_panel"] = quiz_panel
     config.scan(".api")
     config.scan(".views")
+    config.scan(".grading_views")
+    config.scan(".settings_views")
