@@ -156,6 +156,18 @@ def learninghub_audit_auditable_events(request) -> list:
 
 
 @hookimpl
+def learninghub_webhooks_event_types(request) -> list[tuple[str, str]]:
+    """Certificate events, for integrations (an HR system recording qualifications);
+    their payloads hold ids and codes, the PDF and the signing key never."""
+    return [
+        ("certificates.certificate.issued", "A certificate was issued to a learner."),
+        ("certificates.certificate.revoked", "A certificate was revoked (with its reason)."),
+        ("certificates.certificate.superseded", "A certificate was replaced after a rename."),
+        ("certificates.certificate.reissued", "A revoked certificate was issued again."),
+    ]
+
+
+@hookimpl
 def learninghub_demo_data(request) -> None:
     """A tenant default template (idempotent)."""
     from .installer import seed_default_template

@@ -210,3 +210,20 @@ def test_signature_image_is_drawn(issued, tenant, user_factory, client, page_bro
     )
     assert r.status_int == 201
     _problem(c.put_json(url, {"signature_asset_id": r.json["id"]}), 422)
+
+
+def test_certificate_events_are_subscribable_through_webhooks(tenant_factory, user_factory, client):
+    events = {
+        "certificates.certificate.issued",
+        "certificates.certificate.revoked",
+        "certificates.certificate.superseded",
+        "certificates.certificate.reissued",
+    }
+
+    def names(tenant):
+        r = client(tenant, user_factory(tenant, "admin")).get("/api/v1/webhooks/event-types")
+        assert r.status_int == 200, r.text
+        return {t["name"] for t in r.json}
+
+    assert events <= names(tenant_factory())
+    assert not events & names(tenant_factory(plugins=["webhooks"]))
