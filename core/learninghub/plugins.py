@@ -367,14 +367,22 @@ class TenantPlugins:
         self.db.flush()
         self.registry["tenancy.resolver"].invalidate()
 
-    def enable(self, name: str, settings: dict[str, Any] | None = None) -> list[str]:
+    def enable(
+        self, name: str, settings: dict[str, Any] | None = None, *, _seen: set[str] | None = None
+    ) -> list[str]:
         """Install (if needed) and enable ``name`` and, first, its requirements.
 
         Returns the names that were newly enabled, in order."""
+        # one call handles each plugin once: a shared requirement (courses, content...)
+        # is not looked up again for every plugin that requires it
+        seen = set() if _seen is None else _seen
+        if name in seen and not settings:
+            return []
+        seen.add(name)
         plugin = self.plugins.get(name)
         changed: list[str] = []
         for dep in plugin.manifest.requires:
-            changed += self.enable(dep)
+            changed += self.enable(dep, _seen=seen)
         record = self._record(name)
         if record is None:
             tenant_settings = {}
@@ -405,8 +413,9 @@ class TenantPlugins:
 
     def enable_many(self, names: Iterable[str]) -> list[str]:
         changed: list[str] = []
+        seen: set[str] = set()
         for name in names:
-            changed += self.enable(name)
+            changed += self.enable(name, _seen=seen)
         return changed
 
     def _validated_settings(self, plugin: LoadedPlugin, given: dict[str, Any]) -> dict:

@@ -292,3 +292,32 @@ def test_plugin_tables_are_those_of_its_own_models(registry):
     assert {"course_sections", "lessons", "lesson_versions"} <= content
     assert "courses" not in content and "users" not in content
     assert plugin_tables(plugins.get("announcements")) == {"announcements_announcements"}
+
+
+def test_enable_many_looks_each_plugin_up_once(fake, db, monkeypatch):
+    """A requirement shared by several plugins (beta requires alpha) is handled once per
+    call: tenant creation enables every plugin, and the catalog plugins all require
+    courses and content."""
+    from learninghub.db import bind_tenant
+    from learninghub.tenancy import Tenant
+
+    registry, _ = fake
+    t = Tenant(slug="once", name="once")
+    db.add(t)
+    db.flush()
+    bind_tenant(db, t.id)
+    manager = TenantPlugins(registry, db, t)
+    looked_up: list[str] = []
+    original = TenantPlugins._record
+
+    def counting(self, name):
+        looked_up.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(TenantPlugins, "_record", counting)
+    assert manager.enable_many(["beta", "alpha", "beta"]) == ["alpha", "beta"]
+    assert sorted(looked_up) == ["alpha", "beta"]
+    looked_up.clear()
+    # a later call sees what the first one did
+    assert manager.enable_many(["beta"]) == []
+    assert looked_up == ["alpha", "beta"]
