@@ -27,10 +27,10 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from learninghub.api import ProblemError
-from learninghub.shell import gate, render_page
-from learninghub.web import render_error_page
+from learninghub.shell import render_page
 
 from ..models.assignments import Assignment, Submission
+from ..pages import course_page, lesson_of_type
 from ..timeinput import (
     NonexistentTime,
     local_input,
@@ -180,20 +180,6 @@ def _read_form(request, assignment: Assignment | None):
 # ----------------------------------------------------------------- pages
 
 
-def _editable_course(request):
-    """The course of the editors' pages, or the response to return instead."""
-    denied = gate(request, None)
-    if denied is not None:
-        return None, denied
-    try:
-        course = services.visible_course(request, request.matchdict["course_id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
-    if not services.can_edit(request, course):
-        return None, render_error_page(request, 403, "Forbidden")
-    return course, None
-
-
 def _lesson_url(request, course, lesson) -> str:
     from learninghub_content.services import player_path
 
@@ -236,14 +222,10 @@ def _render_settings(request, course, lesson, assignment, form, errors, status=2
 @view_config(route_name="assessment.page.new_assignment", request_method=("GET", "POST"))
 def new_assignment_page(request):
     """Set up the assignment of a lesson of type assignment (course editors)."""
-    from learninghub_content.services import get_lesson_by_id
-
-    course, denied = _editable_course(request)
+    course, denied = course_page(request, services.can_edit)
     if denied is not None:
         return denied
-    lesson = get_lesson_by_id(request.db, request.matchdict["lesson_id"])
-    if lesson is None or lesson.course_id != course.id or lesson.type != services.LESSON_TYPE:
-        raise HTTPNotFound()
+    lesson = lesson_of_type(request, course, services.LESSON_TYPE)
     existing = services.assignment_for_lesson(request.db, lesson.id)
     if existing is not None:
         return HTTPSeeOther(location=_settings_url(request, course, existing))
@@ -267,7 +249,7 @@ def new_assignment_page(request):
 @view_config(route_name="assessment.page.assignment_settings", request_method=("GET", "POST"))
 def assignment_settings_page(request):
     """Change an assignment's instructions, type, due date and grading (course editors)."""
-    course, denied = _editable_course(request)
+    course, denied = course_page(request, services.can_edit)
     if denied is not None:
         return denied
     try:
@@ -296,15 +278,9 @@ def assignments_overview_page(request):
     from learninghub_content import services as content
     from learninghub_courses import services as courses
 
-    denied = gate(request, None)
+    course, denied = course_page(request, services.is_staff)
     if denied is not None:
         return denied
-    try:
-        course = services.visible_course(request, request.matchdict["course_id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
-    if not services.is_staff(request, course):
-        return render_error_page(request, 403, "Forbidden")
     editor = services.can_edit(request, course)
     lessons = [
         lesson

@@ -94,19 +94,29 @@ def _refused(request, status: int, message: str, back: str | None) -> object:
     return render_page(request, REFUSED, status=status, message=message, back=back)
 
 
+def _assignment_page(request):
+    """``((assignment, course, lesson), None)`` for the assignment of the URL (``id``)
+    when the signed-in caller may see it, else ``(None, response)`` (the sign-in
+    redirect); 404 for unknown or hidden ones."""
+    denied = gate(request, None)
+    if denied is not None:
+        return None, denied
+    try:
+        return services.visible_assignment(request, request.matchdict["id"]), None
+    except ProblemError:
+        raise HTTPNotFound() from None
+
+
 @view_config(route_name="assessment.page.submit", request_method="POST")
 def submit_form(request):
     """The player's form: the same rules as the API (due date, graded, enrolment)."""
     from learninghub_content import services as content
 
-    denied = gate(request, None)
+    found, denied = _assignment_page(request)
     if denied is not None:
         return denied
+    assignment, course, lesson = found
     _ = request.gettext
-    try:
-        assignment, course, lesson = services.visible_assignment(request, request.matchdict["id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
     back = content.player_path(request, course, lesson)
     try:
         services.enrollment_for_submitting(request, course, lesson)
@@ -164,14 +174,11 @@ def submissions_page(request):
     """The staff's list of submissions, a page at a time, with a grade form each."""
     from .api import submission_out, users_by_id
 
-    denied = gate(request, None)
+    found, denied = _assignment_page(request)
     if denied is not None:
         return denied
+    assignment, course, lesson = found
     _ = request.gettext
-    try:
-        assignment, course, lesson = services.visible_assignment(request, request.matchdict["id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
     if str(course.id) != request.matchdict["course_id"]:
         raise HTTPNotFound()
     if not services.is_staff(request, course):

@@ -25,6 +25,7 @@ from learninghub.shell import gate, render_page
 from learninghub.web import render_error_page
 from learninghub_courses import services as courses
 
+from ..pages import course_page
 from . import services
 from .compute import TOTAL
 
@@ -37,20 +38,6 @@ def csv_cell(value) -> str:
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
-
-
-def _staff_course(request):
-    """The course of the staff pages, or the response to return instead."""
-    denied = gate(request, None)
-    if denied is not None:
-        return None, denied
-    try:
-        course = services.visible_course(request, request.matchdict["course_id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
-    if not services.may_see_gradebook(request, course):
-        return None, render_error_page(request, 403, "Forbidden")
-    return course, None
 
 
 def _parse_percent(raw: str) -> Decimal | None:
@@ -70,7 +57,7 @@ def _parse_percent(raw: str) -> Decimal | None:
 
 @view_config(route_name="assessment.page.gradebook", request_method=("GET", "POST"))
 def gradebook_page(request):
-    course, denied = _staff_course(request)
+    course, denied = course_page(request, services.may_see_gradebook)
     if denied is not None:
         return denied
     _ = request.gettext
@@ -161,7 +148,7 @@ def _percent_text(value) -> str:
 
 @view_config(route_name="assessment.page.gradebook_csv", request_method="GET")
 def gradebook_csv(request):
-    course, denied = _staff_course(request)
+    course, denied = course_page(request, services.may_see_gradebook)
     if denied is not None:
         return denied
     columns = services.items(request, course)

@@ -12,18 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from learninghub.db import Base, TenantScoped, new_id, utcnow
 
+from ..questions.types import TYPES as QUESTION_TYPES
 from .types import Points
 
-QUESTION_TYPES = (
-    "single_choice",
-    "multiple_choice",
-    "true_false",
-    "short_answer",
-    "essay",
-    "matching",
-    "ordering",
-    "fill_blanks",
-)
 DIFFICULTIES = ("easy", "medium", "hard")
 QUESTION_STATUSES = ("active", "archived")
 

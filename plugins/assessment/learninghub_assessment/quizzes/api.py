@@ -205,6 +205,18 @@ def get_quiz(request):
     return quiz_out(request, quiz, course, editor=services.can_edit(request, course))
 
 
+def _quiz_of_url(request, allowed, refusal: str):
+    """``(quiz, course)`` of the URL (``quiz_id``) when ``allowed(request, course)``;
+    404 for unknown quizzes, 403 with ``refusal`` otherwise."""
+    quiz = services.get_quiz(request.db, request.matchdict["quiz_id"])
+    if quiz is None:
+        raise services.not_found("quiz")
+    course, _lesson = services.quiz_parts(request, quiz)
+    if not allowed(request, course):
+        raise ProblemError(403, "Forbidden", refusal)
+    return quiz, course
+
+
 @api_view(
     "assessment.quiz",
     QUIZ,
@@ -215,12 +227,9 @@ def get_quiz(request):
     summary="Change a quiz (course editors)",
 )
 def update_quiz(request, body: QuizUpdate):
-    quiz = services.get_quiz(request.db, request.matchdict["quiz_id"])
-    if quiz is None:
-        raise services.not_found("quiz")
-    course, _lesson = services.quiz_parts(request, quiz)
-    if not services.can_edit(request, course):
-        raise ProblemError(403, "Forbidden", "only the course's editors may change a quiz")
+    quiz, course = _quiz_of_url(
+        request, services.can_edit, "only the course's editors may change a quiz"
+    )
     changes = body.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name in QuizUpdate.NOT_NULL:
@@ -240,12 +249,9 @@ def update_quiz(request, body: QuizUpdate):
     summary="Regrade every automatically graded answer of the quiz (course editors)",
 )
 def regrade(request):
-    quiz = services.get_quiz(request.db, request.matchdict["quiz_id"])
-    if quiz is None:
-        raise services.not_found("quiz")
-    course, _lesson = services.quiz_parts(request, quiz)
-    if not services.can_edit(request, course):
-        raise ProblemError(403, "Forbidden", "only the course's editors may regrade")
+    quiz, _course = _quiz_of_url(
+        request, services.can_edit, "only the course's editors may regrade"
+    )
     return RegradeOut(changed=grading.regrade_quiz(request, quiz))
 
 
@@ -259,12 +265,9 @@ def regrade(request):
     summary="Changed scores of the quiz's answers, newest first (course staff)",
 )
 def score_changes(request, query: PageQuery):
-    quiz = services.get_quiz(request.db, request.matchdict["quiz_id"])
-    if quiz is None:
-        raise services.not_found("quiz")
-    course, _lesson = services.quiz_parts(request, quiz)
-    if not services.is_staff(request, course):
-        raise ProblemError(403, "Forbidden", "only the course staff see score changes")
+    quiz, _course = _quiz_of_url(
+        request, services.is_staff, "only the course staff see score changes"
+    )
     stmt = sa.select(ScoreChange).where(ScoreChange.quiz_id == quiz.id)
     rows, next_cursor = paginate(request.db, stmt, ScoreChange.changed_at, ScoreChange.id, query)
     return Page[ScoreChangeOut](

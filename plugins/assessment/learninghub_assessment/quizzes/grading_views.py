@@ -14,9 +14,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from learninghub.api import PageQuery, ProblemError
-from learninghub.shell import gate, render_page
-from learninghub.web import render_error_page
+from learninghub.shell import render_page
 
+from ..pages import course_page
 from . import grading, services
 from .services import Refusal
 from .views import _refusal_text
@@ -27,22 +27,9 @@ GRADING = "assessment/quizzes/grading.jinja2"
 # ----------------------------------------------------------------- grading queue
 
 
-def _staff_course(request):
-    denied = gate(request, None)
-    if denied is not None:
-        return None, denied
-    try:
-        course = services.visible_course(request, request.matchdict["course_id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
-    if not services.is_staff(request, course):
-        return None, render_error_page(request, 403, "Forbidden")
-    return course, None
-
-
 @view_config(route_name="assessment.page.grading", request_method="GET")
 def grading_page(request):
-    course, denied = _staff_course(request)
+    course, denied = course_page(request, services.is_staff)
     if denied is not None:
         return denied
     from .api import queue_page
@@ -73,7 +60,7 @@ def grading_page(request):
 
 @view_config(route_name="assessment.page.grade", request_method="POST")
 def grade_page(request):
-    course, denied = _staff_course(request)
+    course, denied = course_page(request, services.is_staff)
     if denied is not None:
         return denied
     try:

@@ -17,10 +17,10 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from learninghub.api import ProblemError
-from learninghub.shell import gate, render_page
-from learninghub.web import render_error_page
+from learninghub.shell import render_page
 
 from ..models.quizzes import Quiz
+from ..pages import course_page, lesson_of_type
 from ..timeinput import (
     NonexistentTime,
     local_input,
@@ -178,19 +178,6 @@ def _quiz_values(quiz: Quiz) -> dict[str, Any]:
     }
 
 
-def _editable(request):
-    denied = gate(request, None)
-    if denied is not None:
-        return None, denied
-    try:
-        course = services.visible_course(request, request.matchdict["course_id"])
-    except ProblemError:
-        raise HTTPNotFound() from None
-    if not services.can_edit(request, course):
-        return None, render_error_page(request, 403, "Forbidden")
-    return course, None
-
-
 def _save_settings(request, course, lesson, quiz: Quiz | None):
     # what was typed is shown back as is when the quiz is not saved
     typed = {name: (request.POST.get(name) or "").strip() for name in DATE_FIELDS}
@@ -228,14 +215,10 @@ def _save_settings(request, course, lesson, quiz: Quiz | None):
 
 @view_config(route_name="assessment.page.new_quiz", request_method=("GET", "POST"))
 def new_quiz_page(request):
-    from learninghub_content.services import get_lesson_by_id
-
-    course, denied = _editable(request)
+    course, denied = course_page(request, services.can_edit)
     if denied is not None:
         return denied
-    lesson = get_lesson_by_id(request.db, request.matchdict["lesson_id"])
-    if lesson is None or lesson.course_id != course.id or lesson.type != services.QUIZ_TYPE:
-        raise HTTPNotFound()
+    lesson = lesson_of_type(request, course, services.QUIZ_TYPE)
     existing = services.quiz_for_lesson(request.db, lesson.id)
     if existing is not None:
         return HTTPSeeOther(
@@ -257,7 +240,7 @@ def new_quiz_page(request):
 def quiz_settings_page(request):
     from learninghub_content.services import get_lesson_by_id
 
-    course, denied = _editable(request)
+    course, denied = course_page(request, services.can_edit)
     if denied is not None:
         return denied
     quiz = services.get_quiz(request.db, request.matchdict["quiz_id"])
