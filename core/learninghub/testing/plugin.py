@@ -20,6 +20,8 @@ Main fixtures:
                  authenticated with a bearer token when ``user`` is given
 ``installed(name, tenant)``     enable a plugin for a tenant
 ``mailbox``      messages the file mailer delivered during the test
+``run_task(tenant, name, **kwargs)``   run a task as a worker would
+``dispatched``   task messages captured instead of run
 """
 
 from __future__ import annotations
@@ -396,6 +398,32 @@ def events(registry):
         yield recorder
     finally:
         stop()
+
+
+@pytest.fixture
+def run_task(registry):
+    """``run_task(tenant, name, **kwargs)``: run task ``name`` for ``tenant`` as a worker
+    would (:func:`learninghub.tasks.run_task`: its own transaction, skipped when the
+    tenant is gone or the task's plugin is disabled); returns ``"done"`` or
+    ``"skipped"`` and raises what the task raised."""
+    import learninghub.tasks
+
+    def run(tenant: TenantHandle, name: str, **kwargs: Any) -> str:
+        return learninghub.tasks.run_task(registry, name, str(tenant.id), kwargs)
+
+    return run
+
+
+@pytest.fixture
+def dispatched(monkeypatch) -> list:
+    """Task messages (:class:`learninghub.tasks.TaskMessage`) handed to the task back
+    end during the test, in order, captured instead of run: ``learninghub.tasks.dispatch``
+    is replaced, so nothing runs after commit (run one with ``run_task``)."""
+    import learninghub.tasks
+
+    messages: list = []
+    monkeypatch.setattr(learninghub.tasks, "dispatch", lambda registry, m: messages.append(m))
+    return messages
 
 
 @pytest.fixture

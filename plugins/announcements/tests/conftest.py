@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
@@ -78,16 +79,6 @@ def make_announcement(db):
     return make
 
 
-@pytest.fixture
-def dispatched(monkeypatch):
-    """Task messages handed to the back end (instead of running them)."""
-    import learninghub.tasks
-
-    messages = []
-    monkeypatch.setattr(learninghub.tasks, "dispatch", lambda registry, m: messages.append(m))
-    return messages
-
-
 # ----------------------------------------------------------------- courses (set-up)
 # Courses and enrolments are inserted as rows of the courses and enrollment plugins:
 # set-up, not behaviour under test (announcements reach them through hooks only).
@@ -126,27 +117,11 @@ def make_course(db):
 
 
 @pytest.fixture
-def enrol(db):
-    """``enrol(tenant, course, user, status="active", expires_in=None)``."""
-    from learninghub_enrollment.models import Enrollment
-
-    def make(tenant, course, user, status="active", expires_in=None):
-        now = utcnow()
-        e = Enrollment(
-            id=uuid.uuid4(),
-            tenant_id=tenant.id,
-            course_id=course.id,
-            user_id=user.id,
-            status=status,
-            source="admin",
-            enrolled_at=now,
-            expires_at=now + expires_in if expires_in is not None else None,
-        )
-        db.add(e)
-        db.flush()
-        return e
-
-    return make
+def enrol(enrol_directly):
+    """``enrol(tenant, course, user, status="active", expires_in=None)``: the enrollment
+    plugin's ``enrol_directly`` (``learninghub_enrollment.testing``) with source
+    ``admin``."""
+    return functools.partial(enrol_directly, source="admin")
 
 
 @pytest.fixture

@@ -70,16 +70,6 @@ def plugin_admin(plugin_operator):
     return plugin_operator(PLUGIN)
 
 
-@pytest.fixture
-def dispatched(monkeypatch):
-    """Task messages handed to the back end (instead of running them)."""
-    import learninghub.tasks
-
-    messages = []
-    monkeypatch.setattr(learninghub.tasks, "dispatch", lambda registry, m: messages.append(m))
-    return messages
-
-
 class Declarer:
     """A test registration of ``learninghub_audit_auditable_events`` (registered
     under a non-plugin name, so it answers for every tenant)."""

@@ -3,22 +3,22 @@
 Tenants enable the catalog plugins, audit and certificates, but not assessment: the
 criteria hooks are answered by :class:`Criteria`, a stand-in registered on the
 plugin manager the way plugins/enrollment/tests/conftest.py registers ``Seller``.
-Courses and lessons are inserted as set-up rows.
+Courses and lessons are inserted as set-up rows by the enrollment plugin's
+``make_course``; ``run_task`` comes from the kernel's pytest plugin.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import uuid
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from learninghub.db import bind_tenant, system_session, utcnow
+from learninghub.db import utcnow
 from learninghub.hookspecs import hookimpl
-from learninghub.identity import grant_role
 from learninghub_certificates.hookspecs import Requirement
 
 PLUGINS = ["courses", "media", "content", "enrollment", "audit", "certificates"]
@@ -34,84 +34,12 @@ def other_tenant(tenant_factory):
     return tenant_factory(plugins=PLUGINS)
 
 
-@dataclass
-class CourseSetup:
-    course: object
-    lessons: list = field(default_factory=list)
-
-    @property
-    def id(self):
-        return self.course.id
-
-
 @pytest.fixture
-def make_course(db):
-    """``make_course(tenant, lessons=2, title=None, instructor=None)``: a published
-    course with one section of published text lessons."""
-    from learninghub_content.models import CourseSection, Lesson, LessonVersion
-    from learninghub_courses.models import Course
-
-    def make(tenant, lessons: int = 2, title: str | None = None, instructor=None) -> CourseSetup:
-        now = utcnow()
-        slug = f"c-{uuid.uuid4().hex[:8]}"
-        course = Course(
-            id=uuid.uuid4(),
-            tenant_id=tenant.id,
-            slug=slug,
-            title=title or f"Course {slug}",
-            price_minor=0,
-            currency="EUR",
-            status="published",
-            created_at=now,
-            updated_at=now,
-            published_at=now,
-        )
-        db.add(course)
-        db.flush()
-        section = CourseSection(
-            id=uuid.uuid4(), tenant_id=tenant.id, course_id=course.id, title="S", position=0
-        )
-        db.add(section)
-        db.flush()
-        setup = CourseSetup(course)
-        for i in range(lessons):
-            lesson_id, version_id = uuid.uuid4(), uuid.uuid4()
-            lesson = Lesson(
-                id=lesson_id,
-                tenant_id=tenant.id,
-                course_id=course.id,
-                section_id=section.id,
-                title=f"Lesson {i + 1}",
-                slug=f"lesson-{i + 1}",
-                type="text",
-                position=i,
-                status="published",
-                published_version_id=version_id,
-                updated_at=now,
-            )
-            db.add(lesson)
-            db.flush()
-            db.add(
-                LessonVersion(
-                    id=version_id,
-                    tenant_id=tenant.id,
-                    lesson_id=lesson_id,
-                    number=1,
-                    body="<p>Body</p>",
-                    created_at=now,
-                )
-            )
-            db.flush()
-            setup.lessons.append(lesson)
-        if instructor is not None:
-            bind_tenant(db, tenant.id)
-            try:
-                grant_role(db, instructor, "instructor", "course", str(course.id))
-            finally:
-                system_session(db)
-        return setup
-
-    return make
+def make_course(make_course):
+    """The enrollment plugin's ``make_course`` (``learninghub_enrollment.testing``) with
+    two lessons by default: a published course with one section of published text
+    lessons."""
+    return functools.partial(make_course, lessons=2)
 
 
 @pytest.fixture
@@ -210,16 +138,6 @@ def certificates_of(db):
         return list(db.scalars(stmt.order_by(Certificate.issued_at, Certificate.code)))
 
     return read
-
-
-@pytest.fixture
-def run_task(registry):
-    import learninghub.tasks
-
-    def run(tenant, name, **kwargs):
-        return learninghub.tasks.run_task(registry, name, str(tenant.id), kwargs)
-
-    return run
 
 
 @pytest.fixture
