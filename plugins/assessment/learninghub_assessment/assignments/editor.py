@@ -253,7 +253,9 @@ def assignment_settings_page(request):
     if denied is not None:
         return denied
     try:
-        assignment = request.db.get(Assignment, services.parse_id(request.matchdict["id"]))
+        assignment = request.db.get(
+            Assignment, services.parse_id(request.matchdict["id"], "assignment")
+        )
     except ProblemError:
         raise HTTPNotFound() from None
     if assignment is None or assignment.course_id != course.id:

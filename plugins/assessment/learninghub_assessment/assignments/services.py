@@ -7,7 +7,6 @@ date (plus the tenant's ``deadline_grace_s``) and a grade close every path alike
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +19,7 @@ from learninghub.db import utcnow
 from learninghub_courses import services as courses
 
 from .. import scoring
+from ..lookups import not_found, parse_id, visible_course  # noqa: F401  (the parts' API)
 from ..models.assignments import Assignment, Submission
 from ..permissions import AssessmentPermission as P
 from .schemas import AssignmentFields
@@ -34,10 +34,6 @@ PROBLEMS = "https://learninghub.dev/problems/"
 
 
 # ----------------------------------------------------------------- errors
-
-
-def not_found(what: str = "assignment") -> ProblemError:
-    return ProblemError(404, "Not found", f"no such {what}")
 
 
 def invalid(path: list[str], message: str, type_: str = "value_error") -> ProblemError:
@@ -67,13 +63,6 @@ def already_graded_problem() -> ProblemError:
     )
 
 
-def parse_id(raw: Any, what: str = "assignment") -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except (ValueError, TypeError):
-        raise not_found(what) from None
-
-
 # ----------------------------------------------------------------- reading
 
 
@@ -81,14 +70,6 @@ def sanitize(html: str) -> str:
     """Instructions as stored: nh3's default allow-list (no scripts, styles, event
     handlers or ``javascript:`` URLs)."""
     return nh3.clean(html or "")
-
-
-def visible_course(request, raw_id: Any):
-    """The course ``raw_id`` if the caller may view it; 404 otherwise."""
-    course = courses.get_course(request.db, parse_id(raw_id, "course"))
-    if course is None or not courses.can_view(request, course):
-        raise not_found("course")
-    return course
 
 
 def is_staff(request, course) -> bool:
@@ -122,15 +103,15 @@ def may_view(request, course, lesson) -> bool:
 def visible_assignment(request, raw_id: Any):
     """``(assignment, course, lesson)`` if the caller may see the assignment; 404
     otherwise (malformed ids, other tenants' ids, unpublished lessons alike)."""
-    assignment = request.db.get(Assignment, parse_id(raw_id))
+    assignment = request.db.get(Assignment, parse_id(raw_id, "assignment"))
     if assignment is None:
-        raise not_found()
+        raise not_found("assignment")
     course = courses.get_course(request.db, assignment.course_id)
     if course is None or not courses.can_view(request, course):
-        raise not_found()
+        raise not_found("assignment")
     lesson = lesson_of(request, assignment)
     if not may_view(request, course, lesson):
-        raise not_found()
+        raise not_found("assignment")
     return assignment, course, lesson
 
 

@@ -17,6 +17,7 @@ from learninghub.api import PageQuery, ProblemError, paginate
 from learninghub.db import utcnow
 from learninghub_courses import services as courses
 
+from ..lookups import not_found, visible_course  # noqa: F401  (the parts' API)
 from ..models.assignments import GradeOverride
 from ..permissions import AssessmentPermission as P
 from .compute import TOTAL, Row, build_row
@@ -26,21 +27,6 @@ PLUGIN = "assessment"
 OVERRIDDEN_EVENT = "assessment.grade.overridden"
 GRADE_CHANGED_EVENT = "assessment.grade.changed"
 EXPORTED_EVENT = "assessment.gradebook.exported"
-
-
-def not_found(what: str = "course") -> ProblemError:
-    return ProblemError(404, "Not found", f"no such {what}")
-
-
-def visible_course(request, raw_id):
-    try:
-        course_id = uuid.UUID(str(raw_id))
-    except (ValueError, TypeError):
-        raise not_found() from None
-    course = courses.get_course(request.db, course_id)
-    if course is None or not courses.can_view(request, course):
-        raise not_found()
-    return course
 
 
 def may_see_gradebook(request, course) -> bool:

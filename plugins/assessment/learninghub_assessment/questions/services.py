@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
 
+from ..lookups import not_found, parse_id
 from ..models.questions import DIFFICULTIES, Question
 from ..scoring import round_points
 from . import types
@@ -53,10 +54,6 @@ class NotEnoughQuestions(ValueError):
 # -- errors and access ----------------------------------------------------------------------
 
 
-def not_found(what: str = "question") -> ProblemError:
-    return ProblemError(404, "Not found", f"no such {what}")
-
-
 def invalid(path: Sequence[Any], message: str, type_: str = "value_error") -> ProblemError:
     return ProblemError(
         422,
@@ -64,13 +61,6 @@ def invalid(path: Sequence[Any], message: str, type_: str = "value_error") -> Pr
         "the request body is invalid",
         errors=[{"path": ["body", *path], "message": message, "type": type_}],
     )
-
-
-def parse_id(raw: Any, what: str = "question") -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except (ValueError, TypeError):
-        raise not_found(what) from None
 
 
 def can_edit(request, course) -> bool:
@@ -94,9 +84,9 @@ def editable_course(request, raw_id: Any):
 
 
 def get_question(request, course, raw_id: Any) -> Question:
-    question = request.db.get(Question, parse_id(raw_id))
+    question = request.db.get(Question, parse_id(raw_id, "question"))
     if question is None or question.course_id != course.id:
-        raise not_found()
+        raise not_found("question")
     return question
 
 

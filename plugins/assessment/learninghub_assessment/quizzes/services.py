@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
 
+from ..lookups import not_found, parse_id, visible_course  # noqa: F401  (the parts' API)
 from ..models import Question
 from ..models.quizzes import Attempt, Quiz
 
@@ -36,10 +37,6 @@ class Refusal(Exception):
         self.status, self.title, self.detail, self.type = status, title, detail, type_
 
 
-def not_found(what: str) -> ProblemError:
-    return ProblemError(404, "Not found", f"no such {what}")
-
-
 def invalid(path: list[Any], message: str, type_: str = "value_error") -> ProblemError:
     return ProblemError(
         422,
@@ -47,13 +44,6 @@ def invalid(path: list[Any], message: str, type_: str = "value_error") -> Proble
         "the request body is invalid",
         errors=[{"path": ["body", *path], "message": message, "type": type_}],
     )
-
-
-def parse_id(raw: Any, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except (TypeError, ValueError):
-        raise not_found(what) from None
 
 
 def as_uuid(raw: Any) -> uuid.UUID | None:
@@ -76,16 +66,6 @@ def can_edit(request, course) -> bool:
     from learninghub_courses import services as courses
 
     return request.identity is not None and bool(courses.can_edit(request, course))
-
-
-def visible_course(request, raw_id: Any):
-    """The course if the caller may see it (published, or staff); 404 otherwise."""
-    from learninghub_courses import services as courses
-
-    course = courses.get_course(request.db, parse_id(raw_id, "course"))
-    if course is None or not courses.can_view(request, course):
-        raise not_found("course")
-    return course
 
 
 def staff_course(request, raw_id: Any):
