@@ -60,6 +60,16 @@ def learninghub_domain_event_emitted(request, event) -> None:
 
 
 @hookspec
+def learninghub_signed_in(request, user, response) -> None:
+    """``user`` just signed in on the pages: a new page session starts and ``response``
+    (a redirect) sets its cookie. Runs inside the request's transaction, for the
+    tenant's enabled plugins: move what belonged to the anonymous visitor to the user
+    (the cart merges a guest cart kept in a cookie) and change ``response`` if needed
+    (delete that cookie). Not called for API token sign-ins. An implementation that
+    raises is logged and skipped like every hook: sign-in never fails because of it."""
+
+
+@hookspec
 def learninghub_readiness_checks(request) -> list:
     """Return ``(name, callable)`` pairs; each callable raises when the plugin is not
     ready. Shown per check by ``/readyz``."""

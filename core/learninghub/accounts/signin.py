@@ -158,6 +158,7 @@ def _start_page_session(request, user: User):
     response = HTTPSeeOther(location=safe_next(request.params.get("next")))
     response.headerlist.extend(remember(request, str(user.id), token=token))
     response.headers["Cache-Control"] = "no-store"
+    request.hooks.learninghub_signed_in(request=request, user=user, response=response)
     return response
 
 

@@ -1,0 +1,3 @@
+"""Tables of the orders part."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the plans part."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the stripe_gateway part."""
+
+from __future__ import annotations
