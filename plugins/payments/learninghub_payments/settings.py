@@ -63,6 +63,14 @@ class PaymentsSettings(BaseModel):
     stripe_webhook_secret: Secret = Field(
         Secret(), description="Signing secret of the Stripe webhook endpoint (whsec_...)."
     )
+    stripe_api_base: str = Field(
+        "https://api.stripe.com",
+        max_length=200,
+        pattern=r"^https?://[^/\s]+$",
+        description="Base URL of the Stripe API (a test double in tests). Instance only: a "
+        "tenant could otherwise send its secret key to any host.",
+        json_schema_extra={"instance_only": True},
+    )
 
     @field_validator("currency")
     @classmethod
