@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from zope.interface import Interface
+from zope.interface import Attribute, Interface
 
 PLUGIN = "payments"
 
@@ -37,7 +37,7 @@ class IPaymentGateway(Interface):
     idempotency key derived from our own ids, so a retried request never charges or
     refunds twice."""
 
-    name = None  # "offline", "stripe", ...
+    name = Attribute('The gateway\'s name: "offline", "stripe", ...')
 
     def start_checkout(request, order):
         """Begin paying ``order`` (pending); return a :class:`CheckoutStart`."""
