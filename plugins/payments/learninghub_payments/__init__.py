@@ -31,7 +31,9 @@ from .settings import PaymentsSettings
 
 __version__ = "0.1.0"
 
-PARTS = ("orders", "plans", "stripe_gateway")
+#: in the order their hooks are asked: ``plans`` answers the paid-enrolment control for
+#: subscribers ("Included in your plan") before ``orders`` offers to buy the course
+PARTS = ("plans", "orders", "stripe_gateway")
 
 manifest = PluginManifest(
     name="payments",
