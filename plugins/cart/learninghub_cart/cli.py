@@ -1,0 +1,50 @@
+"""Command line: ``learninghub cart sweep [--tenant SLUG]``, for cron.
+
+Marks the carts left untouched for the tenant's ``abandoned_after_minutes`` abandoned
+(event ``cart.cart.abandoned``, once per cart change) and queues the reminder emails
+that are due but were never sent (a delayed task lost with its process). One
+transaction per tenant.
+"""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+
+from learninghub.cli import Env, pass_env
+from learninghub.db import system_session
+from learninghub.tenancy import Tenant, TenantPlugin
+
+from . import services
+
+
+def cart_tenants(env: Env) -> list[str]:
+    with env.tenant_request(None) as request:
+        db = system_session(request.db)
+        return list(
+            db.scalars(
+                sa.select(Tenant.slug)
+                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
+                .where(TenantPlugin.plugin == services.PLUGIN, TenantPlugin.enabled.is_(True))
+                .order_by(Tenant.slug)
+            )
+        )
+
+
+@click.group()
+def cart():
+    """Shopping carts: abandonment sweep."""
+
+
+@cart.command()
+@click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
+@pass_env
+def sweep(env: Env, slug: str | None) -> None:
+    """Mark abandoned carts and queue the reminders that are due."""
+    slugs = [slug] if slug else cart_tenants(env)
+    for one in slugs:
+        with env.tenant_request(one) as request:
+            if not request.tenant.is_enabled(services.PLUGIN):
+                raise click.ClickException(f"the cart plugin is not enabled for {one!r}")
+            abandoned, reminders = services.sweep(request)
+        click.echo(f"{one}: {abandoned} abandoned, {reminders} reminders queued")
