@@ -1,10 +1,53 @@
-"""``learninghub payments ...`` commands (entry point group ``learninghub.cli``)."""
+"""``learninghub payments ...`` commands (entry point group ``learninghub.cli``), for
+cron: the kernel has no periodic scheduler, and the in-process back end loses the
+delayed expiry tasks when the process stops."""
 
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
+
+from learninghub.cli import Env, pass_env
+from learninghub.db import system_session
+from learninghub.tenancy import Tenant, TenantPlugin
+
+PLUGIN = "payments"
+
+
+def selling_tenants(env: Env) -> list[str]:
+    """Slugs of the tenants that have the plugin enabled."""
+    with env.tenant_request(None) as request:
+        db = system_session(request.db)
+        return list(
+            db.scalars(
+                sa.select(Tenant.slug)
+                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
+                .where(TenantPlugin.plugin == PLUGIN, TenantPlugin.enabled.is_(True))
+                .order_by(Tenant.slug)
+            )
+        )
 
 
 @click.group(help="Orders, refunds and subscriptions.")
 def payments() -> None:
     pass
+
+
+@payments.command("expire-orders")
+@click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
+@pass_env
+def expire_orders(env: Env, slug: str | None) -> None:
+    """Expire unpaid orders whose time is up, releasing their coupon holds (one
+    transaction per tenant)."""
+    from .orders.settlement import expire_due
+
+    slugs = [slug] if slug else selling_tenants(env)
+    total = 0
+    for one in slugs:
+        with env.tenant_request(one) as request:
+            if not request.tenant.is_enabled(PLUGIN):
+                raise click.ClickException(f"the payments plugin is not enabled for {one!r}")
+            count = expire_due(request)
+        click.echo(f"{one}: {count} expired")
+        total += count
+    click.echo(f"total: {total} expired")

@@ -24,3 +24,6 @@ def includeme(config) -> None:
     config.add_route("payments.admin.mark_paid", "/admin/payments/orders/{id}/mark-paid")
     config.add_route("payments.admin.refund", "/admin/payments/orders/{id}/refunds")
     config.add_route("payments.admin.tax_rates", "/admin/payments/tax-rates")
+    config.scan(".api")
+    config.scan(".views")
+    config.scan(".admin")
