@@ -276,6 +276,21 @@ def validation_messages(request, exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+def validate(request, model, data: dict, errors: dict):
+    """(the model, {}) or (None, errors by field): the fields that could not be read
+    (``errors``) and those the model refuses, each with one message."""
+    try:
+        body = model.model_validate(data)
+    except ValidationError as exc:
+        found = validation_messages(request, exc)
+        if errors:
+            found.pop("form", None)  # most likely a consequence of an unreadable field
+        return None, {**found, **errors}
+    if errors:
+        return None, errors
+    return body, {}
+
+
 def _choices(request) -> dict:
     from learninghub_courses.models import Course, CourseCategory
 
@@ -320,13 +335,7 @@ def new_page(request):
         return _form(
             request, "coupons/admin_form.jinja2", values=values, coupon=None, action=action
         )
-    data, errors = parse_rules(request, values, ("code",))
-    body = None
-    if not errors:
-        try:
-            body = CouponIn.model_validate(data)
-        except ValidationError as exc:
-            errors = validation_messages(request, exc)
+    body, errors = validate(request, CouponIn, *parse_rules(request, values, ("code",)))
     status = 422
     if body is not None:
         try:
@@ -362,23 +371,18 @@ def edit_page(request):
         return _form(
             request, "coupons/admin_form.jinja2", values=values, coupon=coupon, action=action
         )
-    data, errors = parse_rules(request, values, ())
+    rules, errors = validate(request, CouponRules, *parse_rules(request, values, ()))
     status = 422
-    if not errors:
+    if rules is not None:
+        patch = CouponPatch.model_validate(rules.model_dump())
         try:
-            rules = CouponRules.model_validate(data)
-        except ValidationError as exc:
-            errors = validation_messages(request, exc)
+            services.update_coupon(request, coupon, patch)
+        except ProblemError as exc:
+            errors, status = _problem_errors(request, exc), exc.status
         else:
-            patch = CouponPatch.model_validate(rules.model_dump())
-            try:
-                services.update_coupon(request, coupon, patch)
-            except ProblemError as exc:
-                errors, status = _problem_errors(request, exc), exc.status
-            else:
-                return HTTPSeeOther(
-                    location=request.route_path("coupons.admin.list", _query={"done": "saved"})
-                )
+            return HTTPSeeOther(
+                location=request.route_path("coupons.admin.list", _query={"done": "saved"})
+            )
     return _form(
         request,
         "coupons/admin_form.jinja2",
@@ -398,13 +402,7 @@ def batch_page(request):
     values = form_values(request)
     if request.method == "GET":
         return _form(request, "coupons/admin_batch.jinja2", values=values)
-    data, errors = parse_rules(request, values, ("prefix", "count"))
-    body = None
-    if not errors:
-        try:
-            body = BatchIn.model_validate(data)
-        except ValidationError as exc:
-            errors = validation_messages(request, exc)
+    body, errors = validate(request, BatchIn, *parse_rules(request, values, ("prefix", "count")))
     status = 422
     if body is not None:
         try:

@@ -28,8 +28,8 @@ from learninghub.api import ProblemError
 from learninghub.db import utcnow
 from learninghub.i18n import N_, format_money, request_locale
 from learninghub_payments.drafts import Adjustment, DraftLine, OrderDraft
+from learninghub_payments.money import allocate, percent_of
 
-from .arithmetic import allocate, percent_of
 from .models import Coupon, Redemption
 
 PROVIDER = "coupons"

@@ -2,7 +2,7 @@
 
 Revision ID: cp0001
 Revises:
-Depends on: co0001 (courses; through it the kernel)
+Depends on: pa0001 (payments; through it enrollment, courses and the kernel)
 Create Date: 2026-11-26 16:00:00
 """
 
@@ -14,7 +14,7 @@ import learninghub.db  # noqa: F401  (custom column types)
 revision = "cp0001"
 down_revision = None
 branch_labels = ("coupons",)
-depends_on = ("co0001",)
+depends_on = ("pa0001",)
 
 
 def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
