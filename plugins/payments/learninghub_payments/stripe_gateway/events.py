@@ -157,22 +157,30 @@ def payment_failed(request, event: dict, obj: dict) -> str:
 def charge_refunded(request, event: dict, obj: dict) -> str:
     """A refund made in the Stripe dashboard (ours are recorded when we make them):
     the charge's ``amount_refunded`` is the running total, so whatever exceeds what
-    the order already has is recorded, once, whatever the order of delivery."""
-    from ..orders import settlement
+    the order already has is recorded, once, whatever the order of delivery. It goes
+    through the orders part's refund (status, access rule, events) with the gateway
+    told that Stripe already made it (:data:`~.gateway.EXTERNAL_REFUND_KEY`)."""
+    from ..orders import refunds, settlement
+    from ..orders.models import PAID_STATUSES
+    from .gateway import EXTERNAL_REFUND_KEY
 
     order = _order_of(request, obj)
     if order is None:
         return "ignored: unknown order"
     order = settlement.lock_order(request, order)
+    if order.status not in PAID_STATUSES:
+        return f"ignored: order {order.status}"
     total_refunded = int(obj.get("amount_refunded") or 0)
     missing = min(total_refunded, order.total_minor) - order.refunded_minor
     if missing <= 0:
         return "ignored: already recorded"
-    refunds = (obj.get("refunds") or {}).get("data") or []
-    reference = refunds[0]["id"] if refunds else obj["id"]
-    settlement.record_refund(
-        request, order, missing, reference=reference, reason="refunded in the Stripe dashboard"
-    )
+    listed = (obj.get("refunds") or {}).get("data") or []
+    reference = listed[0]["id"] if listed and isinstance(listed[0], dict) else obj["id"]
+    request.__dict__[EXTERNAL_REFUND_KEY] = (order.id, missing, reference)
+    try:
+        refunds.refund(request, order, missing, reason="refunded in the Stripe dashboard")
+    finally:
+        request.__dict__.pop(EXTERNAL_REFUND_KEY, None)
     return f"applied: {missing} refunded"
 
 
