@@ -32,6 +32,9 @@ def line():
     return make
 
 
+from learninghub.hookspecs import hookimpl  # noqa: E402
+
+
 class _Adjuster:
     """A stand-in discount plugin: grants ``grants`` (Adjustments) and, when ``refuse``
     is set, raises it while reserving; records what it saw and was told."""
@@ -41,8 +44,6 @@ class _Adjuster:
         self.refuse = None
         self.drafts = []
         self.settled = []
-
-    from learninghub.hookspecs import hookimpl
 
     @hookimpl
     def learninghub_payments_adjustments(self, request, draft):
@@ -65,3 +66,45 @@ def adjuster(registry):
     pm.register(plugin, name="test-payments-adjuster")
     yield plugin
     pm.unregister(plugin)
+
+
+@pytest.fixture
+def place(tenant_request, line):
+    """``place(tenant, user, course, ..., seats=(), paid=False, **kwargs)`` places an
+    order (``seats``: (course, quantity) pairs) through ``checkout.place_order`` in a
+    committed transaction of its own, marked paid through the settlement service when
+    ``paid``; returns the order's id."""
+    from learninghub.identity import User
+    from learninghub_payments import checkout
+    from learninghub_payments.orders import settlement
+
+    def make(tenant, user, *courses, seats=(), paid=False, **kwargs):
+        lines = [line(c) for c in courses] + [line(c, q) for c, q in seats]
+        with tenant_request(tenant) as request:
+            order = checkout.place_order(request, request.db.get(User, user.id), lines, **kwargs)
+            if paid:
+                settlement.mark_paid(request, order, reference="test")
+            return order.id
+
+    return make
+
+
+@pytest.fixture
+def order_row(db):
+    """``order_row(order_id)``: the order as stored now."""
+    from learninghub.db import system_session
+    from learninghub_payments.orders.models import Order
+
+    def read(order_id):
+        session = system_session(db)
+        session.expire_all()
+        return session.get(Order, order_id)
+
+    return read
+
+
+@pytest.fixture
+def bare_tenant(tenant_factory):
+    """A tenant with payments and its requirements only (no coupons, no cart): the
+    stand-in ``adjuster`` is the only discount plugin there."""
+    return tenant_factory(plugins=["payments"])
