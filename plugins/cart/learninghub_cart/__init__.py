@@ -154,15 +154,25 @@ def learninghub_header_items(request) -> list[Markup]:
         request.add_response_callback(
             lambda request, response: response.delete_cookie(guest.NOTICE_COOKIE, path="/")
         )
-    return [
-        _render(
-            request,
-            "cart/header.jinja2",
-            count=services.item_count(request, user),
-            url=request.route_path("cart.page"),
-            notice=notice,
+    return [header_link(request, services.item_count(request, user), notice)]
+
+
+def header_link(request, count: int, notice: list[str]) -> Markup:
+    """Built here rather than from a template: rendering a template computes the shell
+    context, which asks this very hook again."""
+    label = request.ngettext("Cart, %(num)s course", "Cart, %(num)s courses", count)
+    shown = request.gettext("Cart") + (f" ({count})" if count else "")
+    html = Markup(
+        '<a class="cart-link" href="{}" aria-label="{}"><span aria-hidden="true">{}</span></a>'
+    ).format(request.route_path("cart.page"), label, shown)
+    if notice:
+        html += Markup('<p class="lh-notice" role="status">{}</p>').format(
+            request.gettext(
+                "You already have these courses, so they were left out of your cart: %(titles)s",
+                titles=", ".join(notice),
+            )
         )
-    ]
+    return html
 
 
 @hookimpl
