@@ -88,3 +88,17 @@ def learninghub_webhooks_event_types(request) -> list[tuple[str, str]]:
         ("coupons.coupon.redeemed", "A coupon was used on a paid order."),
         ("coupons.batch.created", "A batch of coupon codes was generated."),
     ]
+
+
+@hookimpl
+def learninghub_demo_data(request) -> None:
+    """The coupon ``WELCOME20`` (20 % off, once per buyer), created when missing."""
+    import sqlalchemy as sa
+
+    from .models import Coupon
+
+    if request.db.scalar(sa.select(Coupon.id).where(Coupon.code == "WELCOME20")) is None:
+        request.db.add(
+            Coupon(code="WELCOME20", kind="percent", percent_bp=2000, max_uses_per_user=1)
+        )
+        request.db.flush()

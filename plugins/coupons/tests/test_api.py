@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from learninghub.testing.plugin_contract import PluginContractTests
 
@@ -29,7 +30,7 @@ def api(tenant, admin, client):
     return client(tenant, admin)
 
 
-def test_create_list_read_and_patch(api, tenant, make_course, problem, events):
+def test_create_list_read_and_patch(api, tenant, admin, make_course, problem, events, db):
     course = make_course(tenant, lessons=0)
     r = api.post_json(
         LIST,
@@ -77,6 +78,17 @@ def test_create_list_read_and_patch(api, tenant, make_course, problem, events):
     assert api.get(f"{LIST}?active=false").json["items"][0]["id"] == body["id"]
     (updated,) = events.named("coupons.coupon.updated")
     assert updated.payload["fields"] == "active,amount_minor,kind,percent_bp"
+    # both changes are in the audit trail, with who made them
+    from learninghub_audit.models import AuditEvent
+
+    audited = db.execute(
+        sa.select(AuditEvent.action, AuditEvent.actor_id).where(
+            AuditEvent.tenant_id == tenant.id, AuditEvent.action.like("coupons.%")
+        )
+    ).all()
+    assert sorted(audited) == sorted(
+        [("coupons.coupon.created", admin.id)] * 2 + [("coupons.coupon.updated", admin.id)]
+    )
 
 
 @pytest.mark.parametrize(
@@ -212,3 +224,14 @@ def test_every_route_checks_who_asks(
             problem(getattr(other_admin, method)(*args), 404)
     assert other_admin.get(LIST).json["items"] == []
     assert api.get(item).json["active"] is True  # nothing changed it
+
+
+def test_demo_data_is_idempotent(tenant, tenant_request, db):
+    from learninghub_coupons import learninghub_demo_data
+    from learninghub_coupons.models import Coupon
+
+    for _ in range(2):
+        with tenant_request(tenant) as request:
+            learninghub_demo_data(request=request)
+    stmt = sa.select(Coupon.percent_bp).where(Coupon.tenant_id == tenant.id)
+    assert db.scalars(stmt).all() == [2000]

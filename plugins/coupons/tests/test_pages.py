@@ -8,7 +8,12 @@ import re
 import sqlalchemy as sa
 
 
-def test_pages_check_who_asks(tenant, other_tenant, admin, user_factory, page_browser, make_coupon):
+def test_pages_check_who_asks(
+    tenant, other_tenant, admin, user_factory, page_browser, make_coupon, monkeypatch
+):
+    from learninghub_coupons import admin as admin_pages
+
+    make_coupon(tenant, "FIRST")
     coupon = make_coupon(tenant, "SEEME")
     paths = [
         "/admin/coupons",
@@ -27,9 +32,17 @@ def test_pages_check_who_asks(tenant, other_tenant, admin, user_factory, page_br
     assert "SEEME" not in other_admin.get("/admin/coupons").text
     r = learner.post(f"/admin/coupons/{coupon.id}/deactivate", {}, csrf=False)
     assert r.status_int in (400, 403)
-    page = page_browser(tenant, admin).get("/admin/coupons")
-    assert page.status_int == 200 and "SEEME" in page.text
+    browser = page_browser(tenant, admin)
+    page = browser.get("/admin/coupons")
+    assert page.status_int == 200 and "SEEME" in page.text and "FIRST" in page.text
     assert 'href="/admin/coupons" aria-current="page"' in page.text  # the admin section
+    assert "FIRST" not in browser.get("/admin/coupons?q=see").text
+    monkeypatch.setattr(admin_pages, "PAGE_SIZE", 1)
+    page = browser.get("/admin/coupons")
+    assert "SEEME" in page.text and "FIRST" not in page.text
+    more = re.search(r'href="([^"]+)" rel="next"', page.text).group(1).replace("&amp;", "&")
+    assert "FIRST" in browser.get(more).text
+    assert browser.get("/admin/coupons?cursor=garbage").status_int == 400
 
 
 def test_create_edit_deactivate_through_the_forms(tenant, admin, page_browser, coupon_row, db):
