@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
+from learninghub.i18n import N_
 
 from . import guest
 from .models import Cart, CartItem
@@ -93,7 +94,7 @@ def sellable_course(request, course_id: Any, field_name: str = "course_id"):
 
     course = get_course(request.db, course_id)
     if course is None or course.status != "published":
-        raise invalid(field_name, "no such course for sale")
+        raise invalid(field_name, N_("no such course for sale"))
     refusal = sale_refusal(request, course)
     if refusal is not None:
         raise conflict(refusal)
@@ -103,7 +104,7 @@ def sellable_course(request, course_id: Any, field_name: str = "course_id"):
 def sale_refusal(request, course) -> str | None:
     """Why ``course`` (published) cannot be bought now, or None."""
     if course.price_minor <= 0:
-        return "this course is free: enrol in it from its page"
+        return N_("this course is free: enrol in it from its page")
     currency = tenant_currency(request)
     if course.currency != currency:
         return (
@@ -197,7 +198,7 @@ def find_item(request, user, item_id: Any) -> CartItem | None:
 
 def check_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise invalid("quantity", f"the quantity must be between 1 and {MAX_QUANTITY}")
+        raise invalid("quantity", N_("the quantity must be between 1 and 1000"))
 
 
 def add_item(request, user, course_id: Any, quantity: int = 1) -> CartItem:
@@ -208,11 +209,11 @@ def add_item(request, user, course_id: Any, quantity: int = 1) -> CartItem:
     course = sellable_course(request, course_id)
     cart = get_or_create_cart(request, user)
     if any(item.course_id == course.id for item in cart.items):
-        raise conflict("this course is already in your cart: change its quantity there")
+        raise conflict(N_("this course is already in your cart: change its quantity there"))
     if len(cart.items) >= settings(request).max_items:
         raise invalid("course_id", f"a cart holds at most {settings(request).max_items} courses")
     if quantity == 1 and course.id in owned_course_ids(request, user, [course.id]):
-        raise conflict("you already have this course")
+        raise conflict(N_("you already have this course"))
     item = CartItem(
         id=uuid.uuid4(),
         course_id=course.id,
@@ -233,7 +234,7 @@ def set_quantity(request, user, item: CartItem, quantity: int) -> CartItem:
     if quantity == item.quantity:
         return item
     if quantity == 1 and item.course_id in owned_course_ids(request, user, [item.course_id]):
-        raise conflict("you already have this course: buy at least 2 seats, or remove it")
+        raise conflict(N_("you already have this course: buy at least 2 seats, or remove it"))
     cart = item.cart
     item.quantity = quantity
     touch(request, cart)
@@ -250,7 +251,7 @@ def remove_item(request, item: CartItem) -> None:
 def normalise_code(raw: str) -> str:
     code = (raw or "").strip()
     if not CODE_RE.match(code):
-        raise invalid("code", "a code is 1 to 64 letters, digits, '-' or '_'")
+        raise invalid("code", N_("a code is 1 to 64 letters, digits, '-' or '_'"))
     return code.upper()
 
 
@@ -261,18 +262,18 @@ def apply_code(request, user, raw_code: str) -> Cart:
     code = normalise_code(raw_code)
     cart = find_cart(request, user)
     if cart is None or not cart.items:
-        raise conflict("your cart is empty: add a course before applying a code")
+        raise conflict(N_("your cart is empty: add a course before applying a code"))
     if code in cart.codes:
         return cart
     if len(cart.codes) >= MAX_CODES:
         raise invalid("code", f"at most {MAX_CODES} codes per cart")
     lines, _ = quotable_lines(request, user, cart)
     if not lines:
-        raise conflict("nothing in your cart can be bought now")
+        raise conflict(N_("nothing in your cart can be bought now"))
     codes = (*cart.codes, code)
     quote = _quote(request, user, lines, codes)
     if not any(adj.code.upper() == code for adj in quote.adjustments):
-        raise invalid("code", "this code does not apply to your cart")
+        raise invalid("code", N_("this code does not apply to your cart"))
     cart.codes = list(codes)
     touch(request, cart)
     return cart
@@ -282,7 +283,7 @@ def remove_code(request, user, raw_code: str) -> None:
     cart = find_cart(request, user)
     code = (raw_code or "").strip().upper()
     if cart is None or code not in cart.codes:
-        raise ProblemError(404, "Not found", "this code is not applied to your cart")
+        raise ProblemError(404, "Not found", N_("this code is not applied to your cart"))
     cart.codes = [c for c in cart.codes if c != code]
     touch(request, cart)
 
@@ -488,7 +489,7 @@ def guest_add(request, response, course_id: Any, quantity: int = 1) -> None:
     if currency != course.currency:
         lines = []
     if any(line.course_id == course.id for line in lines):
-        raise conflict("this course is already in your cart: change its quantity there")
+        raise conflict(N_("this course is already in your cart: change its quantity there"))
     if len(lines) >= settings(request).max_items:
         raise invalid("course_id", f"a cart holds at most {settings(request).max_items} courses")
     lines.append(guest.GuestLine(course.id, quantity, course.price_minor))
@@ -501,7 +502,7 @@ def guest_set_quantity(request, response, course_id: Any, quantity: int) -> None
     key = as_uuid(course_id)
     line = next((line for line in lines if line.course_id == key), None)
     if line is None or currency is None:
-        raise ProblemError(404, "Not found", "this course is not in your cart")
+        raise ProblemError(404, "Not found", N_("this course is not in your cart"))
     line.quantity = quantity
     guest.write(request, response, currency, lines)
 
@@ -511,7 +512,7 @@ def guest_remove(request, response, course_id: Any) -> None:
     key = as_uuid(course_id)
     kept = [line for line in lines if line.course_id != key]
     if currency is None or len(kept) == len(lines):
-        raise ProblemError(404, "Not found", "this course is not in your cart")
+        raise ProblemError(404, "Not found", N_("this course is not in your cart"))
     guest.write(request, response, currency, kept)
 
 
@@ -620,7 +621,7 @@ def checkout(
 
     cart = lock_cart(request, user)
     if cart is None or not cart.items:
-        raise invalid("cart", "your cart is empty", location="body")
+        raise invalid("cart", N_("your cart is empty"), location="body")
     courses = courses_by_id(request, cart_course_ids(cart))
     owned = owned_course_ids(request, user, cart_course_ids(cart))
     changes: list[dict] = []
@@ -629,11 +630,11 @@ def checkout(
         course = courses.get(item.course_id)
         refusal = None
         if course is None or course.status != "published":
-            refusal = "this course is no longer for sale"
+            refusal = N_("this course is no longer for sale")
         else:
             refusal = sale_refusal(request, course)
         if refusal is None and item.quantity == 1 and item.course_id in owned:
-            refusal = "you already have this course"
+            refusal = N_("you already have this course")
         if refusal is not None:
             removed.append(
                 {

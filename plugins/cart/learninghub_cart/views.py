@@ -22,6 +22,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from learninghub.api import ProblemError
+from learninghub.i18n import N_
 from learninghub.shell import gate, render_page
 from learninghub.web import render_error_page, require_tenant
 
@@ -45,7 +46,7 @@ def _quantity(request) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise services.invalid("quantity", "the quantity must be a whole number") from None
+        raise services.invalid("quantity", N_("the quantity must be a whole number")) from None
     services.check_quantity(value)
     return value
 
@@ -217,7 +218,7 @@ def _country(request, raw: str | None) -> str | None:
     try:
         return api.CheckoutIn(country=raw or None).country
     except ValueError:
-        raise services.invalid("country", "choose a country from the list") from None
+        raise services.invalid("country", N_("choose a country from the list")) from None
 
 
 @view_config(route_name="cart.page.checkout", request_method="GET")
@@ -245,10 +246,10 @@ def do_checkout(request):
     try:
         country = _country(request, raw_country)
         if request.POST.get("accept_terms") != "yes":
-            raise services.invalid("accept_terms", request.gettext("Accept the terms of sale."))
+            raise services.invalid("accept_terms", N_("Accept the terms of sale."))
         key = request.POST.get("idempotency_key") or None
         if key is not None and not api.KEY_RE.match(key):
-            raise services.invalid("idempotency_key", "malformed form: reload the page")
+            raise services.invalid("idempotency_key", N_("malformed form: reload the page"))
         result = services.checkout(request, request.identity, country=country, idempotency_key=key)
     except ProblemError as exc:
         request.tm.doom()  # place_order or the gateway refused: nothing is kept
