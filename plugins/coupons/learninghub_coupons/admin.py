@@ -35,6 +35,7 @@ from .permissions import CouponPermission as P
 from .schemas import BatchIn, CouponIn, CouponPatch, CouponRules
 
 PAGE_SIZE = 25
+CHOICES = 500
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DONE = {
     "created": N_("Coupon created."),
@@ -291,18 +292,24 @@ def validate(request, model, data: dict, errors: dict):
     return body, {}
 
 
-def _choices(request) -> dict:
+def _choices(request, values: dict) -> dict:
+    """Courses and categories to restrict to: the first 500 by name, and always the
+    chosen ones (a form must not drop a restriction it did not list)."""
     from learninghub_courses.models import Course, CourseCategory
 
-    courses = request.db.execute(
-        sa.select(Course.id, Course.title).order_by(Course.title).limit(500)
-    )
-    categories = request.db.execute(
-        sa.select(CourseCategory.id, CourseCategory.name).order_by(CourseCategory.name).limit(500)
-    )
+    def options(model, label, chosen) -> list[tuple[str, str]]:
+        ids = [i for i in (services.parse_id(v) for v in chosen) if i is not None]
+        stmt = sa.select(model.id, label).order_by(label).limit(CHOICES)
+        rows = dict(request.db.execute(stmt).all())
+        if ids:
+            rows.update(
+                request.db.execute(sa.select(model.id, label).where(model.id.in_(ids))).all()
+            )
+        return sorted(((str(i), t) for i, t in rows.items()), key=lambda pair: pair[1].lower())
+
     return {
-        "course_choices": [(str(i), t) for i, t in courses],
-        "category_choices": [(str(i), n) for i, n in categories],
+        "course_choices": options(Course, Course.title, values["course_ids"]),
+        "category_choices": options(CourseCategory, CourseCategory.name, values["category_ids"]),
     }
 
 
@@ -313,7 +320,7 @@ def _form(request, template: str, status: int = 200, **values):
         status,
         section=request.route_path("coupons.admin.list"),
         errors=values.pop("errors", {}),
-        **_choices(request),
+        **_choices(request, values["values"]),
         **values,
     )
 

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from learninghub.api import ProblemError
 from learninghub.i18n import N_
@@ -22,6 +23,7 @@ from .redeem import normalize
 from .schemas import BatchIn, CouponIn, CouponPatch, CouponRules
 
 RULE_FIELDS = tuple(CouponRules.model_fields)
+MAX_GENERATION_ROUNDS = 20
 CSV_HEADER = ("code", "active", "used", "held", "max_uses", "remaining", "created_at")
 
 
@@ -42,14 +44,19 @@ def get_batch(db, raw_id: Any) -> Batch | None:
     return db.get(Batch, batch_id) if batch_id else None
 
 
-def check_restrictions(request, rules: CouponRules) -> None:
-    """422 when a course or category of the restriction is not the tenant's."""
+def check_restrictions(
+    request, rules: CouponRules, fields: tuple[str, ...] = ("course_ids", "category_ids")
+) -> None:
+    """422 when a course or category of the restriction (its ``fields``) is not the
+    tenant's."""
     from learninghub_courses.models import Course, CourseCategory
 
     for field, model, message in (
         ("course_ids", Course, N_("Unknown course: %(ids)s.")),
         ("category_ids", CourseCategory, N_("Unknown category: %(ids)s.")),
     ):
+        if field not in fields:
+            continue
         wanted = set(getattr(rules, field))
         if not wanted:
             continue
@@ -101,8 +108,12 @@ def create_coupon(request, body: CouponIn) -> Coupon:
         raise _conflict(request, code)
     coupon = Coupon(code=code, created_by=request.identity.id)
     _apply_rules(coupon, body)
-    db.add(coupon)
-    db.flush()
+    try:
+        with db.begin_nested():  # another admin may take the code meanwhile
+            db.add(coupon)
+            db.flush()
+    except IntegrityError:
+        raise _conflict(request, code) from None
     request.emit(
         "coupons.coupon.created",
         resource_type="coupon",
@@ -133,7 +144,10 @@ def update_coupon(request, coupon: Coupon, patch: CouponPatch) -> Coupon:
             "the coupon would be invalid",
             errors=validation_errors(exc, "body"),
         ) from None
-    check_restrictions(request, rules)
+    # a restriction left as it was is kept even if one of its courses was deleted since
+    check_restrictions(
+        request, rules, tuple(f for f in ("course_ids", "category_ids") if f in changes)
+    )
     before = rules_of(coupon)
     _apply_rules(coupon, rules)
     changed = sorted(f for f in RULE_FIELDS if rules_of(coupon)[f] != before[f])
@@ -156,11 +170,23 @@ def _free_codes(request, prefix: str, count: int) -> list[str]:
     """``count`` random codes no coupon of the tenant has (nor each other)."""
     db = request.db
     codes: set[str] = set()
-    while len(codes) < count:
+    for _ in range(MAX_GENERATION_ROUNDS):
+        if len(codes) >= count:
+            break
         fresh = {random_code(request, prefix) for _ in range(count - len(codes))} - codes
         for chunk in _chunks(sorted(fresh), 500):
             taken = set(db.scalars(sa.select(Coupon.code).where(Coupon.code.in_(chunk))))
             codes.update(set(chunk) - taken)
+    if len(codes) < count:
+        detail = request.gettext(
+            "Could not find enough unused codes: make the codes longer or their alphabet larger."
+        )
+        raise ProblemError(
+            409,
+            "Conflict",
+            detail,
+            errors=[{"path": ["body", "count"], "message": detail, "type": "codes_exhausted"}],
+        )
     return sorted(codes)
 
 

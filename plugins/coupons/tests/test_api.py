@@ -235,3 +235,12 @@ def test_demo_data_is_idempotent(tenant, tenant_request, db):
             learninghub_demo_data(request=request)
     stmt = sa.select(Coupon.percent_bp).where(Coupon.tenant_id == tenant.id)
     assert db.scalars(stmt).all() == [2000]
+
+
+def test_batch_refused_when_no_unused_code_is_left(api, problem, monkeypatch):
+    from learninghub_coupons import services
+
+    monkeypatch.setattr(services, "random_code", lambda request, prefix="": prefix + "SAME")
+    r = api.post_json(BATCHES, {"count": 2, "kind": "percent", "percent_bp": 5})
+    assert problem(r, 409)["errors"][0]["path"] == ["body", "count"]
+    assert api.get(LIST).json["items"] == []  # nothing half-written

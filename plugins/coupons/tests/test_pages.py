@@ -120,3 +120,19 @@ def test_bulk_generation_and_csv(tenant, admin, page_browser, problem):
     csv_r = browser.get(csv_url)
     assert csv_r.status_int == 200 and csv_r.text.count("GIFT-") == 3
     assert page_browser(tenant).get(csv_url).status_int == 303
+
+
+def test_edit_form_keeps_a_restriction_it_would_not_list(
+    tenant, admin, page_browser, make_coupon, make_course, coupon_row, monkeypatch
+):
+    from learninghub_coupons import admin as admin_pages
+
+    course = make_course(tenant, lessons=0, title="Rare course")
+    coupon = make_coupon(tenant, "RARE", course_ids=[course.id])
+    monkeypatch.setattr(admin_pages, "CHOICES", 0)  # as if the tenant had many courses
+    browser = page_browser(tenant, admin)
+    page = browser.get(f"/admin/coupons/{coupon.id}")
+    assert f'<option value="{course.id}" selected>Rare course</option>' in page.text
+    fields = {"kind": "percent", "percent": "10", "course_ids": str(course.id), "active": "on"}
+    r = browser.submit(page, f"/admin/coupons/{coupon.id}", fields)
+    assert r.status_int == 303 and coupon_row(coupon).course_ids == [str(course.id)]
