@@ -125,14 +125,17 @@ def _plan_offer(request, course) -> Markup | None:
 
 
 def _buy_now(request, course) -> Markup | None:
-    """The payments orders part's Buy-now form, for signed-in buyers."""
+    """The payments orders part's Buy-now form for buyers, its sign-in offer for
+    visitors (each shows the price)."""
     from learninghub_payments.permissions import PaymentsPermission
 
-    if request.identity is None or not request.has_permission(PaymentsPermission.BUY):
-        return None
     try:
-        from learninghub_payments.orders.views import buy_now_form
+        from learninghub_payments.orders.views import buy_now_form, sign_in_offer
     except ImportError:  # a payments version without buy-now
+        return None
+    if request.identity is None:
+        return sign_in_offer(request, course)
+    if not request.has_permission(PaymentsPermission.BUY):
         return None
     return buy_now_form(request, course)
 

@@ -53,6 +53,7 @@ def test_a_guest_cart_is_merged_at_sign_in(
     r = client(tenant, user).post_json("/api/v1/cart/items", {"course_id": str(twice.id)})
     assert r.status_int == 201
     b = page_browser(tenant)
+    assert "Sign in to buy this course" in b.get(landing(new)).text  # payments' offer too
     guest_adds(b, new, owned, twice)
     page = b.get("/cart")
     assert page.status_int == 200 and "New one" in page.text and "Sign in to check out" in page.text
@@ -131,7 +132,7 @@ def test_the_buy_control_and_the_header_follow_the_cart(
     course = make_course(tenant)
     b = page_browser(tenant, user_factory(tenant))
     page = b.get(landing(course))
-    assert "Add to cart" in page.text and "€49.00" in page.text
+    assert "Add to cart" in page.text and "€49.00" in page.text and "Buy now" in page.text
     assert 'aria-label="Cart, 0 courses"' in page.text
     r = b.submit(page, "/cart/add", {"course_id": str(course.id), "quantity": "1"})
     assert r.status_int == 303
