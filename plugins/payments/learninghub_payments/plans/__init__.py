@@ -13,6 +13,7 @@ def includeme(config) -> None:
     config.add_route("payments.page.subscription", "/account/subscription")
     config.add_route("payments.page.subscription_portal", "/account/subscription/portal")
     config.add_route("payments.page.subscription_cancel", "/account/subscription/{id}/cancel")
+    config.add_route("payments.page.subscription_confirm", "/account/subscription/{id}/confirm")
     config.add_route("payments.admin.plans", "/admin/payments/plans")
     config.add_route("payments.admin.plan", "/admin/payments/plans/{id}")
     config.add_route(

@@ -60,6 +60,30 @@ def admin_sections(request) -> list:
     ]
 
 
+def demo_data(request) -> None:
+    """One plan on sale: every course for 15 a month (idempotent: only when the
+    tenant has no plan)."""
+    import sqlalchemy as sa
+
+    from .models import Plan
+
+    if request.db.scalar(sa.select(Plan.id).limit(1)) is not None:
+        return
+    from . import services
+
+    services.create_plan(
+        request,
+        {
+            "name": "All access",
+            "description": "Every course of the catalog, as long as you subscribe.",
+            "interval": "month",
+            "price_minor": 1500,
+            "all_courses": True,
+            "course_ids": [],
+        },
+    )
+
+
 def audit_auditable_events(request) -> list:
     return ["payments.plan.*", "payments.subscription.*"]
 

@@ -270,6 +270,22 @@ def activate(request, sub: Subscription, period_end: datetime) -> Subscription:
     return sub
 
 
+def self_confirm(request, sub: Subscription) -> Subscription:
+    """The demonstration's shortcut (setting ``offline_self_confirm``): the buyer
+    activates their own offline subscription for one interval. Nobody pays."""
+    from datetime import timedelta
+
+    values = settings(request)
+    if sub.gateway != "offline" or not values.offline_self_confirm:
+        raise ProblemError(403, "Forbidden", "subscriptions are activated by an administrator")
+    if sub.status != "incomplete":
+        raise ProblemError(409, "Conflict", f"the subscription is already {sub.status}")
+    plan = request.db.get(Plan, sub.plan_id)
+    days = 365 if plan is not None and plan.interval == "year" else 30
+    lifecycle.change(request, sub, status="active", period_end=utcnow() + timedelta(days=days))
+    return sub
+
+
 def portal_url(request, user, return_url: str) -> str | None:
     from ..gateway import IPaymentGateway
 

@@ -22,6 +22,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from learninghub.api import PageQuery, ProblemError, paginate
+from learninghub.db import utcnow
 from learninghub.i18n import N_
 from learninghub.shell import gate, render_page
 
@@ -37,6 +38,7 @@ DONE = {
     "saved": N_("Plan saved."),
     "activated": N_("Subscription activated."),
     "included": N_("You are enrolled: the course is included in your plan."),
+    "confirmed": N_("Your subscription is active."),
 }
 INTERVALS = {"month": N_("per month"), "year": N_("per year")}
 
@@ -123,6 +125,7 @@ def include_form(request):
 
 
 def _account_page(request, status: int = 200, error: str = ""):
+    now = utcnow()
     rows = request.db.scalars(
         sa.select(Subscription)
         .where(Subscription.user_id == request.identity.id)
@@ -141,6 +144,8 @@ def _account_page(request, status: int = 200, error: str = ""):
             if s.plan_id in plans
             else "",
             "until": lifecycle.access_end(request, s),
+            "ended": s.status in ("active", "past_due")
+            and not lifecycle.gives_access(request, s, now),
         }
         for s in rows
     ]
@@ -152,6 +157,7 @@ def _account_page(request, status: int = 200, error: str = ""):
         flash=_flash(request),
         error=error,
         portal=any(s.gateway == "stripe" and s.status != "incomplete" for s in rows),
+        self_confirm=services.settings(request).offline_self_confirm,
     )
 
 
@@ -182,6 +188,26 @@ def cancel_form(request):
     done = "ends" if at_period_end and sub.status != "canceled" else "cancelled"
     return HTTPSeeOther(
         location=request.route_path("payments.page.subscription", _query={"done": done})
+    )
+
+
+@view_config(route_name="payments.page.subscription_confirm", request_method="POST")
+def confirm_form(request):
+    denied = gate(request, P.BUY)
+    if denied is not None:
+        return denied
+    try:
+        sub = services.own_subscription(request, request.matchdict["id"])
+    except ProblemError:
+        raise HTTPNotFound() from None
+    try:
+        services.self_confirm(request, sub)
+    except ProblemError as exc:
+        request.tm.abort()
+        request.tm.begin()
+        return _account_page(request, exc.status, exc.detail)
+    return HTTPSeeOther(
+        location=request.route_path("payments.page.subscription", _query={"done": "confirmed"})
     )
 
 

@@ -97,3 +97,35 @@ def test_admin_plans_page(
     other = tenant_factory()
     foreign = page_browser(other, user_factory(other, "admin"))
     assert foreign.get(f"/admin/payments/plans/{plan['id']}").status_int == 404
+
+
+def test_the_demo_confirms_its_own_offline_subscription(
+    catalog, make_plan, page_browser, plugin_admin, enrollment_row
+):
+    plan = make_plan(catalog)
+    browser = page_browser(catalog.tenant, catalog.learner)
+    browser.submit(browser.get("/plans"), f"/plans/{plan['id']}/subscribe", {})
+    page = browser.get("/account/subscription")
+    assert "demonstration" not in page.text  # off by default: an admin activates
+    sub_id = page.text.split("/account/subscription/")[1].split("/")[0]
+    refused = browser.submit(page, f"/account/subscription/{sub_id}/confirm", {})
+    assert refused.status_int == 403
+    plugin_admin.settings(catalog.tenant, offline_self_confirm=True)
+    page = browser.get("/account/subscription")
+    r = browser.submit(page, f"/account/subscription/{sub_id}/confirm", {})
+    assert r.status_int == 303 and "done=confirmed" in r.location
+    assert "Active" in browser.get(r.location).text
+    assert enrollment_row(catalog.course.id, catalog.learner).expires_at is not None
+
+
+def test_demo_data_adds_one_plan_once(tenant, tenant_request, db):
+    import sqlalchemy as sa
+
+    from learninghub_payments.plans import hooks
+    from learninghub_payments.plans.models import Plan
+
+    for _ in range(2):
+        with tenant_request(tenant) as request:
+            hooks.demo_data(request)
+    (plan,) = db.scalars(sa.select(Plan).where(Plan.tenant_id == tenant.id)).all()
+    assert plan.all_courses and plan.currency == "EUR" and plan.price_minor == 1500
