@@ -116,6 +116,11 @@ def test_bulk_generation_and_csv(tenant, admin, page_browser, problem):
     assert r.status_int == 303, r.text
     page = browser.get(r.headers["Location"])
     assert page.text.count("<code>GIFT-") == 3
+    # from the whole list, each code links to its batch (and so to the CSV)
+    batch_link = re.search(
+        r'href="(/admin/coupons\?batch=[^"]+)"', browser.get("/admin/coupons").text
+    )
+    assert browser.get(batch_link.group(1)).text.count("<code>GIFT-") == 3
     csv_url = re.search(r'href="(/admin/coupons/batches/[^"]+/codes\.csv)"', page.text).group(1)
     csv_r = browser.get(csv_url)
     assert csv_r.status_int == 200 and csv_r.text.count("GIFT-") == 3
