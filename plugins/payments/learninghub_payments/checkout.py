@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learninghub.api import ProblemError
 from learninghub.db import new_id, utcnow
+from learninghub.i18n import N_
 
 from . import money
 from .drafts import Adjustment, DraftLine, OrderDraft, Quote, QuoteLine
@@ -54,13 +55,14 @@ def _invalid(path: list, message: str) -> ProblemError:
     )
 
 
-def normalize_country(country: str | None) -> str | None:
+def normalize_country(country: str | None, request=None) -> str | None:
     """``"fr"`` -> ``"FR"``; None/empty -> None; 422 for anything else."""
     if country is None or country == "":
         return None
     value = str(country).strip().upper()
     if not COUNTRY.match(value):
-        raise _invalid(["country"], "country must be an ISO 3166-1 alpha-2 code such as FR")
+        message = N_("the country must be a two-letter ISO code such as FR")
+        raise _invalid(["country"], request.gettext(message) if request else message)
     return value
 
 
@@ -82,25 +84,31 @@ def check_lines(request, user, lines: Sequence[DraftLine], currency: str) -> dic
     access to (``course`` lines; seats may be bought by owners)."""
     from learninghub_courses.services import get_courses
 
+    _ = request.gettext
     if not lines:
-        raise _invalid(["lines"], "there is nothing to buy")
+        raise _invalid(["lines"], _(N_("there is nothing to buy")))
     if len(lines) > MAX_LINES:
-        raise _invalid(["lines"], f"at most {MAX_LINES} lines per order")
+        raise _invalid(["lines"], _(N_("at most %(n)s lines per order"), n=MAX_LINES))
     seen: set[tuple[uuid.UUID, str]] = set()
     for index, line in enumerate(lines):
         if line.kind not in ("course", "seats"):
-            raise _invalid(["lines", index, "kind"], "kind must be 'course' or 'seats'")
+            raise _invalid(["lines", index, "kind"], _(N_("the kind must be course or seats")))
         if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
             raise _invalid(
-                ["lines", index, "quantity"], f"quantity must be between 1 and {MAX_QUANTITY}"
+                ["lines", index, "quantity"],
+                _(N_("the quantity must be between 1 and %(n)s"), n=MAX_QUANTITY),
             )
         if line.kind == "course" and line.quantity != 1:
-            raise _invalid(["lines", index, "quantity"], "a course for oneself has a quantity of 1")
+            raise _invalid(
+                ["lines", index, "quantity"], _(N_("a course for oneself has a quantity of 1"))
+            )
         if line.unit_price_minor < 0:
-            raise _invalid(["lines", index, "unit_price_minor"], "prices are not negative")
+            raise _invalid(
+                ["lines", index, "unit_price_minor"], _(N_("a price cannot be negative"))
+            )
         key = (line.course_id, line.kind)
         if key in seen:
-            raise _invalid(["lines", index], "the same course appears twice")
+            raise _invalid(["lines", index], _(N_("the same course appears twice")))
         seen.add(key)
     courses = get_courses(request.db, [line.course_id for line in lines])
     owned = owned_course_ids(
@@ -109,22 +117,36 @@ def check_lines(request, user, lines: Sequence[DraftLine], currency: str) -> dic
     for line in lines:
         course = courses.get(line.course_id)
         if course is None:
-            raise ProblemError(404, "Not found", "no such course")
+            raise ProblemError(404, "Not found", _(N_("no such course")))
+        title = course.title
         if course.status != "published":
-            raise ProblemError(409, "Conflict", f"{course.title!r} is not on sale: unpublished")
+            raise ProblemError(
+                409, "Conflict", _(N_("%(title)s is not on sale: it is not published"), title=title)
+            )
         if course.currency.upper() != currency:
             raise ProblemError(
                 409,
                 "Conflict",
-                f"{course.title!r} is priced in {course.currency.upper()} but this site "
-                f"sells in {currency}",
+                _(
+                    N_(
+                        "%(title)s is priced in %(course_currency)s but this site sells in "
+                        "%(currency)s"
+                    ),
+                    title=title,
+                    course_currency=course.currency.upper(),
+                    currency=currency,
+                ),
             )
         if course.price_minor != line.unit_price_minor:
             raise ProblemError(
-                409, "Conflict", f"the price of {course.title!r} changed: check it again"
+                409,
+                "Conflict",
+                _(N_("the price of %(title)s changed: check it again"), title=title),
             )
         if line.kind == "course" and course.id in owned:
-            raise ProblemError(409, "Conflict", f"you already have access to {course.title!r}")
+            raise ProblemError(
+                409, "Conflict", _(N_("you already have access to %(title)s"), title=title)
+            )
     return courses
 
 
@@ -230,7 +252,7 @@ def quote(request, user, lines: Sequence[DraftLine], *, codes=(), country=None) 
     code that cannot apply."""
     settings = request.plugin_settings(PLUGIN)
     lines = tuple(lines)
-    country = normalize_country(country)
+    country = normalize_country(country, request)
     check_lines(request, user, lines, settings.currency)
     draft = OrderDraft(
         order_id=new_id(),
@@ -309,7 +331,7 @@ def place_order(
             return existing
     settings = request.plugin_settings(PLUGIN)
     lines = tuple(lines)
-    country = normalize_country(country)
+    country = normalize_country(country, request)
     check_lines(request, user, lines, settings.currency)
     db = request.db
     now = utcnow()

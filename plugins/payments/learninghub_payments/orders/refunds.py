@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
+from learninghub.i18n import N_
 
 from .. import money
 from ..gateway import GATEWAYS
@@ -38,8 +39,9 @@ def payment_of(request, order) -> Transaction | None:
     )
 
 
-def _split(order, items: list[OrderItem], amount_minor: int | None, item_ids) -> dict:
+def _split(request, order, items: list[OrderItem], amount_minor: int | None, item_ids) -> dict:
     """item id -> amount to refund on it."""
+    _ = request.gettext
     remaining = {item.id: item.total_minor - item.refunded_minor for item in items}
     if item_ids:
         wanted = []
@@ -48,9 +50,11 @@ def _split(order, items: list[OrderItem], amount_minor: int | None, item_ids) ->
             try:
                 item_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
             except ValueError:
-                raise _invalid("item_ids", f"{raw} is not an item of this order") from None
+                raise _invalid(
+                    "item_ids", _(N_("%(id)s is not an item of this order"), id=raw)
+                ) from None
             if item_id not in known:
-                raise _invalid("item_ids", f"{raw} is not an item of this order")
+                raise _invalid("item_ids", _(N_("%(id)s is not an item of this order"), id=raw))
             if item_id not in wanted:
                 wanted.append(item_id)
     else:
@@ -60,13 +64,13 @@ def _split(order, items: list[OrderItem], amount_minor: int | None, item_ids) ->
         amount_minor = available
     if amount_minor <= 0:
         if available == 0:
-            raise ProblemError(409, "Conflict", "nothing is left to refund")
-        raise _invalid("amount_minor", "the amount must be positive")
+            raise ProblemError(409, "Conflict", _(N_("nothing is left to refund")))
+        raise _invalid("amount_minor", _(N_("the amount must be positive")))
     if amount_minor > available:
+        left = money.format_money(request, available, order.currency)
         raise _invalid(
             "amount_minor",
-            f"at most {available} can be refunded"
-            + (" on these items" if item_ids else " on this order"),
+            _(N_("at most %(amount)s (%(minor)s) can be refunded"), amount=left, minor=available),
         )
     parts = money.allocate(amount_minor, [remaining[i] for i in wanted])
     return dict(zip(wanted, parts, strict=True))
@@ -100,10 +104,12 @@ def refund(
     """
     order = lock_order(request, order)
     if not order.is_paid:
-        raise ProblemError(409, "Conflict", "only a paid order can be refunded")
+        raise ProblemError(
+            409, "Conflict", request.gettext(N_("only a paid order can be refunded"))
+        )
     reason = (reason or "").strip()[:500]
     items = items_of(request, order)
-    shares = _split(order, items, amount_minor, item_ids)
+    shares = _split(request, order, items, amount_minor, item_ids)
     amount = sum(shares.values())
     payment = payment_of(request, order)
     factory = GATEWAYS.get(order.gateway)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from learninghub.api import ProblemError
 from learninghub.db import utcnow
+from learninghub.i18n import N_
 
 from .models import Order, OrderItem, SeatCode
 
@@ -85,8 +86,9 @@ def redeem(request, user, text: str):
     from learninghub_courses.services import get_course
     from learninghub_enrollment.services import enrol, find_enrollment
 
+    _ = request.gettext
     value = normalize(text)
-    not_found = ProblemError(404, "Not found", "no such code")
+    not_found = ProblemError(404, "Not found", _(N_("no such code")))
     if value is None:
         raise not_found
     db = request.db
@@ -94,9 +96,9 @@ def redeem(request, user, text: str):
     if seat is None:
         raise not_found
     if seat.status == "redeemed":
-        raise ProblemError(409, "Conflict", "this code has already been used")
+        raise ProblemError(409, "Conflict", _(N_("this code has already been used")))
     if seat.status == "revoked":
-        raise ProblemError(409, "Conflict", "this code has been revoked")
+        raise ProblemError(409, "Conflict", _(N_("this code has been revoked")))
     course = get_course(db, seat.course_id)
     if course is None:
         raise not_found
@@ -105,7 +107,7 @@ def redeem(request, user, text: str):
         raise ProblemError(
             409,
             "Conflict",
-            "you already have access to this course: keep the code for someone else",
+            _(N_("you already have access to this course: keep the code for someone else")),
         )
     enrol(request, course, user, "code")
     seat.status = "redeemed"

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from learninghub.api import ProblemError
+from learninghub.i18n import N_
 
 from ..permissions import PaymentsPermission as P
 from . import settlement
@@ -82,11 +83,19 @@ def self_confirm(request, order: Order) -> None:
     """The buyer completes their own offline order (``offline_self_confirm``, for
     demonstrations): 403 when the setting is off, 409 when it is not pending."""
     if not request.plugin_settings(PLUGIN).offline_self_confirm:
-        raise ProblemError(403, "Forbidden", "offline orders are completed by an administrator")
+        raise ProblemError(
+            403,
+            "Forbidden",
+            request.gettext(N_("offline orders are completed by an administrator")),
+        )
     if order.user_id != request.identity.id:
         raise not_found()
     if order.status != "pending" or order.gateway != "offline":
-        raise ProblemError(409, "Conflict", "this order is not waiting for an offline payment")
+        raise ProblemError(
+            409,
+            "Conflict",
+            request.gettext(N_("this order is not waiting for an offline payment")),
+        )
     settlement.mark_paid(request, order, reference="self-confirmed", actor_id=request.identity.id)
 
 
@@ -94,10 +103,18 @@ def admin_mark_paid(request, order: Order, reference: str | None) -> None:
     """An admin records the offline payment of a pending offline order (409 else)."""
     if order.gateway != "offline":
         raise ProblemError(
-            409, "Conflict", f"this order is paid through {order.gateway}, not offline"
+            409,
+            "Conflict",
+            request.gettext(
+                N_("this order is paid through %(gateway)s, not offline"), gateway=order.gateway
+            ),
         )
     if order.status != "pending":
-        raise ProblemError(409, "Conflict", f"this order is {order.status}, not pending")
+        raise ProblemError(
+            409,
+            "Conflict",
+            request.gettext(N_("this order is %(status)s, not pending"), status=order.status),
+        )
     settlement.mark_paid(
         request, order, reference=(reference or "").strip() or None, actor_id=request.identity.id
     )

@@ -207,7 +207,7 @@ def test_admin_refund_and_tax_forms(tenant, user_factory, make_course, place, pa
     over = admin.submit(
         detail, f"/admin/payments/orders/{order_id}/refunds", {"amount": "25", "reason": "too much"}
     )
-    assert over.status_int == 422 and "at most 1999" in over.text
+    assert over.status_int == 422 and "at most €19.99" in over.text
     short = admin.submit(
         detail, f"/admin/payments/orders/{order_id}/refunds", {"amount": "1", "reason": ""}
     )
