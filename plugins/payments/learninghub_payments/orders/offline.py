@@ -33,7 +33,7 @@ class OfflineGateway:
     def start_subscription(self, request, plan, subscription) -> CheckoutStart:
         """Our own subscription page: an admin (or the demo's self-confirm) activates it
         there, like an offline order."""
-        return CheckoutStart(redirect_url="/account/subscription")  # the contract's page
+        return CheckoutStart(redirect_url=request.route_path("payments.page.subscription"))
 
     def cancel_subscription(self, request, subscription, at_period_end) -> None:
         """Nothing to tell anyone: the plans part changes the subscription itself."""
