@@ -129,3 +129,49 @@ def test_demo_data_adds_one_plan_once(tenant, tenant_request, db):
             hooks.demo_data(request)
     (plan,) = db.scalars(sa.select(Plan).where(Plan.tenant_id == tenant.id)).all()
     assert plan.all_courses and plan.currency == "EUR" and plan.price_minor == 1500
+
+
+def test_every_page_route_turns_away_visitors_and_other_roles(
+    catalog, make_plan, subscription_of, page_browser, user_factory, tenant_factory
+):
+    plan = make_plan(catalog)
+    sub = subscription_of(catalog, plan["id"], status="incomplete")
+    buyer_routes = [
+        ("GET", "/account/subscription"),
+        ("POST", f"/plans/{plan['id']}/subscribe"),
+        ("POST", f"/plans/include/{catalog.course.id}"),
+        ("POST", f"/account/subscription/{sub}/cancel"),
+        ("POST", f"/account/subscription/{sub}/confirm"),
+        ("POST", "/account/subscription/portal"),
+    ]
+    admin_routes = [
+        ("GET", "/admin/payments/plans"),
+        ("POST", "/admin/payments/plans"),
+        ("GET", f"/admin/payments/plans/{plan['id']}"),
+        ("POST", f"/admin/payments/plans/{plan['id']}"),
+        ("POST", f"/admin/payments/subscriptions/{sub}/activate"),
+    ]
+    visitor = page_browser(catalog.tenant)
+    guest = page_browser(catalog.tenant, user_factory(catalog.tenant, "guest"))
+    learner = page_browser(catalog.tenant, catalog.learner)
+    other = tenant_factory()
+    foreign_admin = page_browser(other, user_factory(other, "admin"))
+    with_ids = [r for r in buyer_routes + admin_routes if plan["id"] in r[1] or str(sub) in r[1]]
+    with_ids.append(("POST", f"/plans/include/{catalog.course.id}"))
+    tokens = {}
+
+    def call(browser, method, path):
+        if method == "GET":
+            return browser.get(path)
+        if id(browser) not in tokens:  # a page of the browser's own with a CSRF token
+            tokens[id(browser)] = browser.get("/login" if browser is visitor else "/plans")
+        return browser.submit(tokens[id(browser)], path, {})
+
+    for method, path in buyer_routes + admin_routes:
+        r = call(visitor, method, path)
+        assert r.status_int == 303 and "/login" in r.location, path
+        assert call(guest, method, path).status_int == 403, path
+        if (method, path) in admin_routes:
+            assert call(learner, method, path).status_int == 403, path
+        if (method, path) in with_ids:
+            assert call(foreign_admin, method, path).status_int == 404, path
