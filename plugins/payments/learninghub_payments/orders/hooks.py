@@ -71,3 +71,27 @@ def webhooks_event_types(request) -> list:
         ("payments.order.refunded", "An order was refunded, in part or in full."),
         ("payments.seat_code.redeemed", "A seat code was redeemed: someone was enrolled."),
     ]
+
+
+def demo_data(request) -> None:
+    """The demo sells its paid courses with the offline gateway and lets learners
+    complete their own orders (nobody pays), with a 21 % VAT rate for Spain. Only
+    settings the tenant has not chosen are set, and the rate only when it has none."""
+    import sqlalchemy as sa
+
+    from learninghub.tenancy import TenantPlugin
+
+    from .models import TaxRate
+
+    record = request.db.scalar(sa.select(TenantPlugin).where(TenantPlugin.plugin == "payments"))
+    if record is not None and "offline_self_confirm" not in (record.settings or {}):
+        record.settings = {
+            **(record.settings or {}),
+            "offline_self_confirm": True,
+            "offline_instructions": "This is a demonstration: use Complete purchase, nobody pays.",
+        }
+        request.db.flush()
+        request.registry["tenancy.resolver"].invalidate()
+    if request.db.scalar(sa.select(TaxRate.id).limit(1)) is None:
+        request.db.add(TaxRate(country="ES", rate_bp=2100, label="IVA"))
+        request.db.flush()

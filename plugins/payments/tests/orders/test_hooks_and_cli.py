@@ -55,3 +55,27 @@ def test_cli_expire_orders(
     assert f"{tenant.slug}: 1 expired" in result.output
     assert order_row(late).status == "expired" and order_row(fresh).status == "pending"
     assert adjuster.settled == [(late, "expired")]
+
+
+def test_demo_data_sets_self_confirm_and_a_rate_once(tenant, tenant_request, db):
+    import sqlalchemy as sa
+
+    from learninghub.tenancy import TenantPlugin
+    from learninghub_payments.orders import hooks
+    from learninghub_payments.orders.models import TaxRate
+
+    for _ in range(2):
+        with tenant_request(tenant) as request:
+            hooks.demo_data(request)
+    record = db.scalar(
+        sa.select(TenantPlugin).where(
+            TenantPlugin.tenant_id == tenant.id, TenantPlugin.plugin == "payments"
+        )
+    )
+    assert record.settings["offline_self_confirm"] is True
+    rates = db.execute(
+        sa.select(TaxRate.country, TaxRate.rate_bp).where(TaxRate.tenant_id == tenant.id)
+    ).all()
+    assert rates == [("ES", 2100)]
+    with tenant_request(tenant) as request:
+        assert request.plugin_settings("payments").offline_self_confirm is True
