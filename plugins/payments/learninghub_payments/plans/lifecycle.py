@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from learninghub.db import utcnow
 
@@ -113,8 +114,17 @@ def grant(request, sub: Subscription, course) -> SubscriptionGrant | None:
         existing = SubscriptionGrant(
             subscription_id=sub.id, course_id=course.id, enrollment_id=enrollment.id
         )
-        db.add(existing)
-        db.flush()
+        try:
+            with db.begin_nested():
+                db.add(existing)
+                db.flush()
+        except IntegrityError:  # a concurrent request granted it first (same enrolment)
+            return db.scalar(
+                sa.select(SubscriptionGrant).where(
+                    SubscriptionGrant.subscription_id == sub.id,
+                    SubscriptionGrant.course_id == course.id,
+                )
+            )
     return existing
 
 
@@ -232,7 +242,20 @@ def _ts(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int) else None
 
 
+def lock(request, sub: Subscription) -> Subscription:
+    """Re-read ``sub`` under a row lock (PostgreSQL; SQLite serialises writers): two
+    deliveries about one subscription apply one after the other, each seeing the
+    other's result, so the newest state wins whatever the commit order."""
+    request.db.refresh(sub, with_for_update=True)
+    return sub
+
+
 def _find(request, subscription_id: Any = None, reference: str | None = None):
+    sub = _lookup(request, subscription_id, reference)
+    return lock(request, sub) if sub is not None else None
+
+
+def _lookup(request, subscription_id: Any = None, reference: str | None = None):
     db = request.db
     if subscription_id:
         try:

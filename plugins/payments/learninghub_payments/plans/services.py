@@ -225,6 +225,7 @@ def subscribe(request, plan: Plan, user) -> tuple[Subscription, str]:
 def cancel(request, sub: Subscription, *, at_period_end: bool) -> Subscription:
     """Cancel at the gateway, then here (the gateway's webhooks confirm later; a
     late one cannot undo it). An incomplete subscription is simply closed."""
+    lifecycle.lock(request, sub)
     from ..gateway import GATEWAYS
 
     if sub.status == "canceled":
@@ -247,6 +248,7 @@ def cancel(request, sub: Subscription, *, at_period_end: bool) -> Subscription:
 def activate(request, sub: Subscription, period_end: datetime) -> Subscription:
     """An admin records that an invoiced (offline) subscription is paid until
     ``period_end``: active, and its access follows."""
+    lifecycle.lock(request, sub)
     if sub.gateway == "stripe":
         raise ProblemError(
             409, "Conflict", "Stripe subscriptions follow Stripe: they are not activated by hand"
@@ -273,6 +275,7 @@ def activate(request, sub: Subscription, period_end: datetime) -> Subscription:
 def self_confirm(request, sub: Subscription) -> Subscription:
     """The demonstration's shortcut (setting ``offline_self_confirm``): the buyer
     activates their own offline subscription for one interval. Nobody pays."""
+    lifecycle.lock(request, sub)
     from datetime import timedelta
 
     values = settings(request)
