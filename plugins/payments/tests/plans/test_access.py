@@ -21,10 +21,15 @@ def _change(tenant_request, tenant, sub_id, **state):
 
 
 def test_access_follows_active_past_due_and_cancellation(
-    catalog, make_plan, subscription_of, tenant_request, enrollment_row, events
+    catalog, make_plan, subscription_of, tenant_request, enrollment_row, events, page_browser
 ):
     plan = make_plan(catalog)
+    course = catalog.course
+    player = f"/courses/{course.course.slug}/learn/{course.lessons[0].slug}"
+    browser = page_browser(catalog.tenant, catalog.learner)
+    assert browser.get(player).status_int == 403  # not subscribed: no lesson
     sub_id = subscription_of(catalog, plan["id"], status="active", days=30)
+    assert browser.get(player).status_int == 200  # the plan opens the course
     enrollment = enrollment_row(catalog.course.id, catalog.learner)
     end = enrollment.expires_at
     now = utcnow()
@@ -45,6 +50,7 @@ def test_access_follows_active_past_due_and_cancellation(
     _change(tenant_request, catalog.tenant, later, status="canceled")  # at once
     gone = enrollment_row(catalog.course.id, catalog.learner)
     assert gone.expires_at <= utcnow() and not gone.has_access_at(utcnow())
+    assert browser.get(player).status_int == 403
     assert events.names().count("payments.subscription.activated") == 2
     assert events.names().count("payments.subscription.cancelled") == 2
 
