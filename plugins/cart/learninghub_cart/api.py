@@ -59,10 +59,8 @@ class CheckoutIn(BaseModel):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        from babel import Locale
-
         code = value.upper()
-        if len(code) != 2 or code not in Locale("en").territories:
+        if code not in services.countries("en"):
             raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
         return code
 

@@ -37,6 +37,21 @@ DETECT_TASK = "cart.detect_abandonment"
 REMIND_TASK = "cart.send_reminder"
 
 
+#: two-letter codes of CLDR that are not countries (the EU, the UN, "unknown region"…)
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
+def countries(locale_name: str) -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> the country's name in ``locale_name``."""
+    from babel import Locale
+
+    return {
+        code: name
+        for code, name in Locale.parse(locale_name).territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    }
+
+
 def settings(request):
     return request.plugin_settings(PLUGIN)
 
@@ -516,6 +531,22 @@ def guest_remove(request, response, course_id: Any) -> None:
     guest.write(request, response, currency, kept)
 
 
+def may_keep_a_cart(request, user) -> bool:
+    """Whether ``user`` (who may not be the request's identity yet: signing in) holds
+    ``cart:cart:use`` through their tenant-wide roles."""
+    from learninghub.identity import RoleGrant, User, role_grants
+
+    from .permissions import CartPermission
+
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    roles = request.db.scalars(
+        sa.select(RoleGrant.role).where(RoleGrant.user_id == user.id, RoleGrant.resource_type == "")
+    )
+    grants = role_grants(request.registry, request.tenant)
+    return any(CartPermission.USE in grants.get(role, set()) for role in roles)
+
+
 @dataclass
 class MergeResult:
     added: int = 0
@@ -536,9 +567,7 @@ def merge_guest_cart(request, user, response) -> MergeResult:
     currency, lines = guest.read(request)
     if not lines or currency != tenant_currency(request):
         return result
-    from learninghub.identity import User
-
-    if not isinstance(user, User) or not user.is_active:
+    if not may_keep_a_cart(request, user):
         return result
     courses = courses_by_id(request, [line.course_id for line in lines])
     owned = owned_course_ids(request, user, list(courses))
@@ -677,6 +706,7 @@ def checkout(
             ". ".join(parts) + ". Check your cart and check out again.", changes, removed
         )
     lines = draft_lines(request, cart, courses, current=True)
+    started = utcnow()
     order = payments.place_order(
         request,
         user,
@@ -687,6 +717,8 @@ def checkout(
         idempotency_key=idempotency_key,
     )
     redirect_url = payments.begin_payment(request, order)
+    if order.created_at < started:
+        return CheckoutDone(order, redirect_url)  # the same Idempotency-Key again
     request.emit(
         CHECKED_OUT_EVENT,
         resource_type="cart",

@@ -181,15 +181,10 @@ def remove_code(request):
 
 
 def country_choices(request) -> list[tuple[str, str]]:
-    from babel import Locale
-
     from learninghub.i18n import request_locale_name
 
-    names = Locale.parse(request_locale_name(request)).territories
-    return sorted(
-        ((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()),
-        key=lambda pair: pair[1].casefold(),
-    )
+    names = services.countries(request_locale_name(request))
+    return sorted(names.items(), key=lambda pair: pair[1].casefold())
 
 
 def checkout_page(

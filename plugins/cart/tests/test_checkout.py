@@ -50,7 +50,7 @@ def test_a_code_nobody_grants_is_refused(tenant, learner, client, make_course):
 
 
 def test_a_changed_price_stops_checkout_once_then_it_goes_through(
-    tenant, learner, client, make_course, set_price, orders_of, cart_rows
+    tenant, learner, client, make_course, set_price, orders_of, cart_rows, events
 ):
     c = client(tenant, learner)
     python = make_course(tenant, title="Python", price_minor=4900)
@@ -83,6 +83,8 @@ def test_a_changed_price_stops_checkout_once_then_it_goes_through(
     assert order.checkout_url == r.json["redirect_url"]
     again = c.post_json(CHECKOUT, {"country": "de"}, headers={"Idempotency-Key": "try-2"})
     assert again.json["order_id"] == str(order.id) and len(orders_of(tenant, learner)) == 1
+    (checked_out,) = events.named("cart.cart.checked_out")
+    assert checked_out.payload["order_id"] == str(order.id)
     assert len(cart_rows(tenant, learner)[1]) == 2  # kept until the order is paid
 
 

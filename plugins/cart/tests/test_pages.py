@@ -105,6 +105,11 @@ def test_a_tampered_or_foreign_cart_cookie_is_ignored(
     signed = sign_in(b, user)
     assert signed.status_int == 303 and cart_cookie_deleted(signed)
     assert cart_rows(tenant, user) == (None, [])
+    # a genuine cookie, but a role without carts: nothing is kept for them
+    nobody = user_factory(tenant, "guest")
+    b.cookies.pop("lh_session", None)
+    b.cookies["lh_cart"] = value
+    assert cart_cookie_deleted(sign_in(b, nobody)) and cart_rows(tenant, nobody) == (None, [])
     # a genuine cookie of one tenant means nothing on another tenant's host
     stranger = page_browser(other_tenant)
     stranger.cookies["lh_cart"] = value
@@ -153,6 +158,8 @@ def test_checkout_page_reports_changed_prices_then_redirects_to_payment(
     b.submit(page, "/cart/add", {"course_id": str(course.id), "quantity": "1"})
     page = b.get("/checkout?country=FR")
     assert page.status_int == 200 and "€49.00" in page.text and 'value="FR" selected' in page.text
+    bad = b.get("/checkout?country=ZZ")
+    assert bad.status_int == 422 and "choose a country from the list" in bad.text
     fields = {"country": "FR", "idempotency_key": "page-key-1"}
     refused = b.submit(page, "/checkout", fields)
     assert refused.status_int == 422 and "Accept the terms of sale." in refused.text
