@@ -90,6 +90,9 @@ VARY_HEADERS = (
 )
 VARY_COOKIES = ("lh_locale", "lh_display")
 SESSION_COOKIE = "lh_session"
+#: registry key: names of cookies that make an answer personal (the session's, and
+#: those plugins add with ``config.add_private_cookie(name)``)
+PRIVATE_COOKIES_KEY = "pagecache.private_cookies"
 CSRF_COOKIE = "lh_csrf"
 #: Response headers never stored (set per answer by outer layers or by us).
 _DROP_HEADERS = {"set-cookie", "x-page-cache", "x-request-id", "date", "content-length"}
@@ -497,13 +500,14 @@ def tween_factory(handler, registry):
         response.headers["X-Page-Cache"] = "hit"
         return response
 
+    private = registry.get(PRIVATE_COOKIES_KEY, {SESSION_COOKIE})
+
     def tween(request):
         environ = request.environ
-        if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or "HTTP_AUTHORIZATION" in environ
-            or (cookies := request.cookies).get(SESSION_COOKIE)
-        ):
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
+            return handler(request)
+        cookies = request.cookies
+        if any(cookies.get(name) for name in private):
             return handler(request)
         cache = _cache_of(registry)
         if cache is None:
@@ -570,8 +574,18 @@ def tween_factory(handler, registry):
     return tween
 
 
+def add_private_cookie(config, name: str) -> None:
+    """``config.add_private_cookie(name)``: a GET carrying cookie ``name`` (non-empty)
+    gets a personal answer, like a signed-in visitor's: it is neither served from nor
+    stored in the page cache. For cookies that change what a page shows to an anonymous
+    visitor (the cart plugin's guest cart, ``lh_cart``)."""
+    config.registry[PRIVATE_COOKIES_KEY].add(name)
+
+
 def includeme(config) -> None:
     settings = config.get_settings()
+    config.registry[PRIVATE_COOKIES_KEY] = {SESSION_COOKIE}
+    config.add_directive("add_private_cookie", add_private_cookie)
     if settings.get("pagecache.enabled", True):
         config.registry["pagecache.store"] = PageStore(
             int(settings.get("pagecache.max_entries", 2000)),

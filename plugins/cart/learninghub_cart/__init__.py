@@ -42,6 +42,8 @@ manifest = PluginManifest(
 
 
 def includeme(config) -> None:
+    # a guest cart changes the header and the buy controls of other plugins' pages
+    config.add_private_cookie("lh_cart")
     config.add_route("cart.page", "/cart")
     config.add_route("cart.page.add", "/cart/add")
     config.add_route("cart.page.update", "/cart/update")

@@ -7,7 +7,6 @@ import re
 import time
 
 import pyotp
-import pytest
 
 from learninghub.testing import PASSWORD
 
@@ -202,11 +201,6 @@ def test_page_access(tenant, other_tenant, user_factory, page_browser, session_c
     assert learner.submit(page, "/cart/add", {"course_id": "x"}, csrf=False).status_int == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kernel: learninghub.pagecache.VARY_COOKIES must include 'lh_cart' (a guest with a "
-    "cart gets the page stored for cookie-less visitors); remove this mark with that fix",
-)
 def test_a_guest_cart_is_never_served_from_the_anonymous_page_cache(
     tenant, page_browser, make_course
 ):
