@@ -21,6 +21,13 @@ def plugin_admin(plugin_operator):
     return plugin_operator(PLUGIN)
 
 
+@pytest.fixture
+def catalog_tenant(tenant_factory):
+    """A tenant with the catalog plugins only (no payments, no cart): the stand-in
+    ``seller`` is the only one selling there, and without it nobody does."""
+    return tenant_factory(plugins=["enrollment"])
+
+
 class Seller:
     """A stand-in commerce plugin: sells every paid course."""
 

@@ -91,9 +91,9 @@ def test_unenrol_keeps_progress_and_enrolling_again_restores_it(
     assert events.events[-1].payload["reactivated"] is True
 
 
-def test_paid_course_is_refused_without_a_seller(tenant, user_factory, client, make_course):
-    setup = make_course(tenant, price_minor=4900)
-    r = client(tenant, user_factory(tenant)).post_json(mine(setup.id), {})
+def test_paid_course_is_refused_without_a_seller(catalog_tenant, user_factory, client, make_course):
+    setup = make_course(catalog_tenant, price_minor=4900)
+    r = client(catalog_tenant, user_factory(catalog_tenant)).post_json(mine(setup.id), {})
     assert r.status_int == 409
     assert r.content_type == "application/problem+json"
     assert "paid course" in r.json["detail"]

@@ -46,13 +46,15 @@ def test_learner_enrols_from_the_landing_page_and_completes_in_the_player(
 
 
 def test_landing_page_for_visitors_and_paid_courses(
-    tenant, user_factory, page_browser, make_course, seller
+    catalog_tenant, user_factory, page_browser, make_course, seller
 ):
-    free = make_course(tenant)
-    visitor = page_browser(tenant).get(f"/courses/{free.course.slug}")
+    free = make_course(catalog_tenant)
+    visitor = page_browser(catalog_tenant).get(f"/courses/{free.course.slug}")
     assert "Sign in to enrol" in visitor.text
-    paid = make_course(tenant, price_minor=2500)
-    page = page_browser(tenant, user_factory(tenant)).get(f"/courses/{paid.course.slug}")
+    paid = make_course(catalog_tenant, price_minor=2500)
+    page = page_browser(catalog_tenant, user_factory(catalog_tenant)).get(
+        f"/courses/{paid.course.slug}"
+    )
     assert f'href="/buy/{paid.id}"' in page.text and ">Enrol</button>" not in page.text
 
 

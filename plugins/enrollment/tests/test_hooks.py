@@ -73,13 +73,13 @@ def test_enrol_action_states(tenant, user_factory, make_course, enrol_directly, 
 
 
 def test_enrol_action_for_paid_courses_asks_the_seller(
-    tenant, user_factory, make_course, hook_request, request
+    catalog_tenant, user_factory, make_course, hook_request, request
 ):
-    setup = make_course(tenant, price_minor=1000)
-    learner = user_factory(tenant)
-    assert enrol_action(hook_request(tenant, learner), setup) is None
+    setup = make_course(catalog_tenant, price_minor=1000)
+    learner = user_factory(catalog_tenant)
+    assert enrol_action(hook_request(catalog_tenant, learner), setup) is None
     request.getfixturevalue("seller")
-    offer = enrol_action(hook_request(tenant, learner), setup)
+    offer = enrol_action(hook_request(catalog_tenant, learner), setup)
     assert offer == f'<a class="buy" href="/buy/{setup.id}">Buy</a>'
 
 
