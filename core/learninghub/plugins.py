@@ -239,11 +239,23 @@ class PluginRegistry:
 
 
 class HookRelay:
-    """``request.hooks``: call hooks for the kernel and the tenant's enabled plugins."""
+    """``request.hooks``: call hooks for the kernel and the tenant's enabled plugins.
 
-    def __init__(self, registry: PluginRegistry, enabled: frozenset[str] | None):
+    An implementation that raises is logged and skipped. ``request.hooks.strict`` calls
+    the same implementations in the same order but lets an exception propagate: for
+    hooks whose answers are part of a transaction (a refusal must stop the request and
+    roll it back, e.g. payments' ``learninghub_payments_adjustments``)."""
+
+    def __init__(
+        self, registry: PluginRegistry, enabled: frozenset[str] | None, *, strict: bool = False
+    ):
         self._registry = registry
         self._enabled = enabled or frozenset()
+        self._strict = strict
+
+    @property
+    def strict(self) -> HookRelay:
+        return HookRelay(self._registry, self._enabled, strict=True)
 
     def _allowed(self, plugin_name: str) -> bool:
         if plugin_name not in self._registry.plugins:
@@ -262,16 +274,19 @@ class HookRelay:
                 if impl.hookwrapper or impl.wrapper:
                     continue  # wrappers are not supported by request.hooks (documented)
                 args = [kwargs[a] for a in impl.argnames]
-                try:
+                if self._strict:
                     result = impl.function(*args)
-                except Exception:
-                    log.exception(
-                        "hook %s of plugin %s raised; skipped",
-                        name,
-                        impl.plugin_name,
-                        extra={"plugin": impl.plugin_name},
-                    )
-                    continue
+                else:
+                    try:
+                        result = impl.function(*args)
+                    except Exception:
+                        log.exception(
+                            "hook %s of plugin %s raised; skipped",
+                            name,
+                            impl.plugin_name,
+                            extra={"plugin": impl.plugin_name},
+                        )
+                        continue
                 if result is not None:
                     if firstresult:
                         return result

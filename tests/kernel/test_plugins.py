@@ -153,6 +153,19 @@ def test_broken_hook_is_isolated_and_logged(fake, db, caplog):
     )
 
 
+def test_strict_hook_calls_let_the_exception_through(fake):
+    from learninghub.plugins import HookRelay
+
+    registry, _ = fake
+    hooks = HookRelay(registry["plugins"], frozenset({"alpha", "beta"}))
+    assert hooks.learninghub_alpha_provider(request=None) == "alpha-default"
+    with pytest.raises(RuntimeError, match="beta's provider is broken"):
+        hooks.strict.learninghub_alpha_provider(request=None)
+    # still only the tenant's plugins: without beta nothing raises
+    alpha_only = HookRelay(registry["plugins"], frozenset({"alpha"})).strict
+    assert alpha_only.learninghub_alpha_provider(request=None) == "alpha-default"
+
+
 def test_hooks_of_disabled_plugins_are_not_called(fake, db, caplog):
     registry, app = fake
     make_tenant(registry, db, "onlyalpha", ["alpha"])

@@ -35,10 +35,8 @@ from learninghub.i18n import N_
 from . import money
 from .drafts import Adjustment, DraftLine, OrderDraft, Quote, QuoteLine
 from .orders.models import Order, OrderAdjustment, OrderItem, TaxRate
-from .orders.relay import call_strictly
 
 PLUGIN = "payments"
-ADJUSTMENTS_HOOK = "learninghub_payments_adjustments"
 CREATED_EVENT = "payments.order.created"
 EXPIRE_TASK = "payments.expire_order"
 MAX_QUANTITY = 1000
@@ -233,7 +231,7 @@ def price(
 
 
 def _adjustments(request, draft: OrderDraft) -> list[Adjustment]:
-    answers = call_strictly(request, ADJUSTMENTS_HOOK, request=request, draft=draft)
+    answers = request.hooks.strict.learninghub_payments_adjustments(request=request, draft=draft)
     return [adj for answer in answers for adj in answer if isinstance(adj, Adjustment)]
 
 

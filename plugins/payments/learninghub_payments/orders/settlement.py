@@ -28,9 +28,7 @@ from learninghub.api import ProblemError
 from learninghub.db import utcnow
 
 from .models import FORWARD, Order, OrderItem, Transaction
-from .relay import call_strictly
 
-SETTLED_HOOK = "learninghub_payments_order_settled"
 EVENT_PREFIX = "payments.order."
 
 
@@ -83,7 +81,9 @@ def emit_order_event(request, order: Order, verb: str, **extra: Any) -> None:
 
 def settled(request, order: Order, outcome: str) -> None:
     """Tell the other plugins (inside the transaction; a refusal propagates)."""
-    call_strictly(request, SETTLED_HOOK, request=request, order=order, outcome=outcome)
+    request.hooks.strict.learninghub_payments_order_settled(
+        request=request, order=order, outcome=outcome
+    )
 
 
 def buyer_of(request, order: Order):
