@@ -14,7 +14,7 @@ from learninghub.db import utcnow
 from learninghub.i18n import N_
 
 from .. import money
-from ..gateway import GATEWAYS
+from ..gateway import GATEWAYS, RefundResult
 from .models import OrderItem, SeatCode, Transaction
 from .settlement import can_move, emit_order_event, items_of, lock_order, settled
 
@@ -83,6 +83,7 @@ def refund(
     item_ids: Sequence | None = None,
     reason: str = "",
     actor=None,
+    already_made: RefundResult | None = None,
 ) -> Transaction:
     """Refund ``amount_minor`` of a paid ``order`` (None: all that is left), on the
     items ``item_ids`` (None: spread over every item pro rata to what is left on it).
@@ -101,6 +102,9 @@ def refund(
       the buyer's enrolment (``course``) or the enrolments of redeemed seat codes are
       cancelled, unused seat codes revoked.
     * Emits ``payments.order.refunded`` (audited) with the amount and reason.
+    * ``already_made``: the provider already refunded (a refund made in its own
+      dashboard, learnt from a webhook): it is recorded as given, the gateway is not
+      called.
     """
     order = lock_order(request, order)
     if not order.is_paid:
@@ -130,7 +134,7 @@ def refund(
         )
         db.add(transaction)
         db.flush()
-        result = factory(request).refund(
+        result = already_made or factory(request).refund(
             request, order, payment, amount, f"refund:{transaction.id}"
         )
         if result.status == "failed":

@@ -158,11 +158,10 @@ def charge_refunded(request, event: dict, obj: dict) -> str:
     """A refund made in the Stripe dashboard (ours are recorded when we make them):
     the charge's ``amount_refunded`` is the running total, so whatever exceeds what
     the order already has is recorded, once, whatever the order of delivery. It goes
-    through the orders part's refund (status, access rule, events) with the gateway
-    told that Stripe already made it (:data:`~.gateway.EXTERNAL_REFUND_KEY`)."""
+    through the orders part's refund (status, access rule, events) as already made."""
+    from ..gateway import RefundResult
     from ..orders import refunds, settlement
     from ..orders.models import PAID_STATUSES
-    from .gateway import EXTERNAL_REFUND_KEY
 
     order = _order_of(request, obj)
     if order is None:
@@ -176,11 +175,13 @@ def charge_refunded(request, event: dict, obj: dict) -> str:
         return "ignored: already recorded"
     listed = (obj.get("refunds") or {}).get("data") or []
     reference = listed[0]["id"] if listed and isinstance(listed[0], dict) else obj["id"]
-    request.__dict__[EXTERNAL_REFUND_KEY] = (order.id, missing, reference)
-    try:
-        refunds.refund(request, order, missing, reason="refunded in the Stripe dashboard")
-    finally:
-        request.__dict__.pop(EXTERNAL_REFUND_KEY, None)
+    refunds.refund(
+        request,
+        order,
+        missing,
+        reason="refunded in the Stripe dashboard",
+        already_made=RefundResult(reference, "succeeded"),
+    )
     return f"applied: {missing} refunded"
 
 

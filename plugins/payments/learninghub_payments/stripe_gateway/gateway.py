@@ -25,10 +25,6 @@ NAME = "stripe"
 #: Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours ahead
 SESSION_MIN = timedelta(minutes=31)
 SESSION_MAX = timedelta(hours=23, minutes=50)
-#: request attribute: (order id, amount, Stripe refund id) of a refund Stripe already
-#: made (reported by ``charge.refunded``), which :meth:`StripeGateway.refund` records
-#: instead of asking Stripe for a second one
-EXTERNAL_REFUND_KEY = "_lh_payments_stripe_external_refund"
 REFUND_STATUSES = {"succeeded": "succeeded", "pending": "pending", "requires_action": "pending"}
 
 
@@ -171,9 +167,6 @@ class StripeGateway:
         return CheckoutStart(redirect_url=session.url, reference=session.id)
 
     def refund(self, request, order, payment, amount_minor, key) -> RefundResult:
-        made = request.__dict__.get(EXTERNAL_REFUND_KEY)
-        if made is not None and made[:2] == (order.id, amount_minor):
-            return RefundResult(made[2], "succeeded")
         client = make_client(request)
         refund = call(
             "refund the payment",
