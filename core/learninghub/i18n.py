@@ -236,6 +236,24 @@ def request_locale_name(request) -> str:
     return name
 
 
+def speak_to(request, user) -> str:
+    """Make what ``request`` renders from now on speak ``user``'s language (else the
+    tenant's default, else the instance's): for a task or an email addressed to someone
+    other than the request's own user (a task's request has nobody signed in to
+    negotiate from). Returns the locale name."""
+    settings = request.registry.settings
+    tenant = getattr(request, "tenant", None)
+    name = negotiate_locale(
+        available_locales(settings),
+        user_locale=getattr(user, "locale", None),
+        tenant_default=tenant.default_locale if tenant else None,
+        fallback=settings.get("i18n.default_locale", "en"),
+    )
+    request._lh_locale_name = name
+    request.__dict__.pop("locale", None)  # reified by an earlier use
+    return name
+
+
 def request_locale(request) -> Locale:
     return Locale.parse(request_locale_name(request))
 

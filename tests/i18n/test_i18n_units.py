@@ -208,3 +208,16 @@ def test_translations_belong_to_their_tenant(tenant, other_tenant, as_tenant):
         set_translation(db, "course", course, "title", "es", "Otro inquilino")
     with as_tenant(tenant) as db:
         assert translated(db, "course", course, "title", "es", "Default") == "Solo aquí"
+
+
+def test_speak_to_renders_in_the_recipients_language(registry):
+    from types import SimpleNamespace
+
+    from learninghub.i18n import request_locale_name, speak_to
+
+    request = SimpleNamespace(registry=registry, tenant=SimpleNamespace(default_locale="es"))
+    request.locale = "stale"  # reified by an earlier use: dropped
+    assert speak_to(request, SimpleNamespace(locale="ar")) == "ar"
+    assert request_locale_name(request) == "ar" and "locale" not in request.__dict__
+    assert speak_to(request, SimpleNamespace(locale=None)) == "es"  # the tenant's
+    assert speak_to(request, SimpleNamespace(locale="xx")) == "es"  # not offered

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from learninghub import emailbrand
 from learninghub.db import utcnow
-from learninghub.i18n import available_locales, negotiate_locale
+from learninghub.i18n import speak_to
 from learninghub.identity import User
 from learninghub.interfaces import IMailer
 from learninghub.tasks import task
@@ -69,19 +69,6 @@ def send_reminder(request, cart_id: str, abandoned_at: str) -> None:
     request.find_service(IMailer).send_immediately(message)
     cart.reminded_at = utcnow()
     log.info("cart %s: reminder sent", cart.id)
-
-
-def speak_to(request, user: User) -> None:
-    """Render what follows in ``user``'s language (else the tenant's): a task's request
-    has no signed-in user to negotiate it from."""
-    settings = request.registry.settings
-    tenant = request.tenant
-    request._lh_locale_name = negotiate_locale(
-        available_locales(settings),
-        user_locale=user.locale,
-        tenant_default=tenant.default_locale if tenant else None,
-        fallback=settings.get("i18n.default_locale", "en"),
-    )
 
 
 def reminder_message(request, cart: Cart, user: User) -> EmailMessage:
