@@ -59,6 +59,15 @@ class Env:
     def registry(self):
         return self.config.registry
 
+    def close(self) -> None:
+        """Release the app's database connections (the group calls it when a command
+        ends; a process would drop them at exit, a caller running commands in-process
+        such as a test's CliRunner would not)."""
+        if self._config is not None:
+            engine = self._config.registry.get("db.engine")
+            if engine is not None:
+                engine.dispose()
+
     @contextmanager
     def tenant_request(self, slug: str | None):
         """A tenant-bound request inside a transaction committed on success."""
@@ -85,6 +94,18 @@ class Env:
 pass_env = click.make_pass_decorator(Env)
 
 
+@contextmanager
+def disposed_engine(settings: dict[str, Any]):
+    """An engine of its own for a migration command, its connections closed after."""
+    from .db import make_engine
+
+    engine = make_engine(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 class FriendlyGroup(click.Group):
     def invoke(self, ctx):
         try:
@@ -109,6 +130,7 @@ class FriendlyGroup(click.Group):
 def cli(ctx, config_path: str) -> None:
     """Learning Hub administration."""
     ctx.obj = Env(config_path)
+    ctx.call_on_close(ctx.obj.close)
 
 
 # --------------------------------------------------------------------- db
@@ -128,7 +150,8 @@ def db_upgrade(env: Env, target: str) -> None:
     from .migrate import upgrade
 
     settings = collect_settings(env.raw_settings)
-    upgrade(settings, target=target)
+    with disposed_engine(settings) as engine:
+        upgrade(settings, engine=engine, target=target)
     click.echo(f"database upgraded to {target}")
 
 
@@ -144,8 +167,10 @@ def db_revision(env: Env, branch: str, message: str) -> None:
     from .config import collect_settings
     from .migrate import new_revision
 
+    settings = collect_settings(env.raw_settings)
     try:
-        path = new_revision(collect_settings(env.raw_settings), branch, message)
+        with disposed_engine(settings) as engine:
+            path = new_revision(settings, branch, message, engine=engine)
     except CommandError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {path}\nreview it, then: learninghub db upgrade")
@@ -159,7 +184,9 @@ def db_downgrade(env: Env, target: str) -> None:
     from .config import collect_settings
     from .migrate import downgrade
 
-    downgrade(collect_settings(env.raw_settings), target)
+    settings = collect_settings(env.raw_settings)
+    with disposed_engine(settings) as engine:
+        downgrade(settings, target, engine=engine)
     click.echo(f"database downgraded to {target}")
 
 

@@ -1,16 +1,29 @@
 """The learninghub command, run as a person would: clear messages, no tracebacks,
-and the plugin scaffold working end to end over real HTTP."""
+and the plugin scaffold working end to end over real HTTP.
 
+Start-up errors are checked on ``python -m learninghub.cli`` in a child process, and
+the scaffold's end-to-end test serves through the installed ``learninghub`` console
+script. The commands' own behaviour is checked in this process with click's CliRunner
+(:func:`in_process_cli`): no interpreter start and imports, about a second a command."""
+
+import json
+import logging
 import os
 import socket
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import time
+import traceback
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import structlog
+from click.testing import CliRunner, Result
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -35,19 +48,73 @@ def write_ini(tmp_path, extra: str = "") -> str:
     return str(ini)
 
 
-def run(ini, *args, env=None, stdin=""):
-    environ = dict(os.environ, **(env or {}))
+def child_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
+    environ = dict(os.environ, **(extra or {}))
     for key in ("LEARNINGHUB_TEST_DATABASE_URL", "LEARNINGHUB_TEST_REDIS_URL"):
         environ.pop(key, None)
+    return environ
+
+
+def run(ini, *args, env=None, stdin=""):
     return subprocess.run(
         [sys.executable, "-m", "learninghub.cli", "--config", ini, *args],
         capture_output=True,
         text=True,
-        env=environ,
+        env=child_environ(env),
         input=stdin,
         cwd=ROOT,
         timeout=120,
     )
+
+
+def cli_runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # click 8.1; from 8.2 stderr is always apart
+    except TypeError:
+        return CliRunner()
+
+
+@contextmanager
+def in_process_cli(ini: str) -> Iterator:
+    """``lh(*args, stdin="")``: ``learninghub --config INI *args`` run in this process.
+
+    Each call builds the app from the ini file as the command does in a process of its
+    own (settings, plugins, a fresh engine, disposed when the command ends). Building
+    it points the root logger and structlog at the ini's logging (on the stderr of the
+    moment, a CliRunner buffer): the test session's set-up is put back on leaving."""
+    root = logging.getLogger()
+    waitress = logging.getLogger("waitress")
+    saved = (list(root.handlers), root.level, waitress.level, structlog.get_config())
+
+    from learninghub.cli import cli
+
+    def lh(*args: str, stdin: str = "") -> Result:
+        return cli_runner().invoke(cli, ["--config", ini, *args], input=stdin)
+
+    try:
+        yield lh
+    finally:
+        handlers, level, waitress_level, structlog_config = saved
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        waitress.setLevel(waitress_level)
+        structlog.configure(**structlog_config)
+
+
+def traceback_of(r: Result) -> str:
+    """The traceback a process would have printed ("" when it ended by exit code)."""
+    if r.exc_info is None or issubclass(r.exc_info[0], SystemExit):
+        return ""
+    return "".join(traceback.format_exception(*r.exc_info))
+
+
+def succeeded(r: Result) -> bool:
+    return r.exit_code == 0 and not traceback_of(r)
+
+
+def failed_with(r: Result, code: int, message: str) -> bool:
+    """Ended with ``code`` and ``message`` on stderr, no traceback."""
+    return r.exit_code == code and message in r.stderr and not traceback_of(r)
 
 
 def test_bad_setting_is_one_clear_line(tmp_path):
@@ -72,38 +139,39 @@ def test_missing_config_file(tmp_path):
 
 def test_tenants_users_and_unknown_plugin(tmp_path):
     ini = write_ini(tmp_path)
-    assert run(ini, "db", "upgrade").returncode == 0
-    r = run(ini, "tenant", "add", "acme", "--name", "Acme")
-    assert r.returncode == 0, r.stderr
-    assert run(ini, "tenant", "add", "acme").returncode != 0
-    assert run(ini, "tenant", "add", "Bad Slug").returncode != 0
-    r = run(
-        ini,
-        "user",
-        "add",
-        "boss@acme.example",
-        "--tenant",
-        "acme",
-        "--role",
-        "admin",
-        stdin="a-long-password\n",
-    )
-    assert r.returncode == 0, r.stderr
-    assert (
-        run(ini, "user", "add", "x@acme.example", "--tenant", "acme", stdin="short\n").returncode
-        != 0
-    )
-    r = run(ini, "plugin", "enable", "nosuchplugin", "--tenant", "acme")
-    assert r.returncode == 2
-    assert "unknown plugin 'nosuchplugin'" in r.stderr and "Traceback" not in r.stderr
-    r = run(ini, "plugin", "enable", "announcements", "--tenant", "nosuchtenant")
-    assert r.returncode != 0 and "unknown tenant" in r.stderr
-    r = run(ini, "tenant", "set-domain", "acme", "learn.acme.example")
-    assert r.returncode == 0, r.stderr
-    listing = run(ini, "tenant", "list").stdout
-    assert "acme" in listing and "learn.acme.example" in listing
-    r = run(ini, "tenant", "set-domain", "acme", "other.learninghub.test")
-    assert r.returncode != 0 and "base domain" in r.stderr
+    with in_process_cli(ini) as lh:
+        r = lh("db", "upgrade")
+        assert succeeded(r), r.output + traceback_of(r)
+        r = lh("tenant", "add", "acme", "--name", "Acme")
+        assert succeeded(r), r.output + traceback_of(r)
+        assert "tenant acme created" in r.stdout
+        assert failed_with(lh("tenant", "add", "acme"), 1, "tenant 'acme' exists")
+        assert failed_with(lh("tenant", "add", "Bad Slug"), 1, "invalid slug 'Bad Slug'")
+        r = lh(
+            "user",
+            "add",
+            "boss@acme.example",
+            "--tenant",
+            "acme",
+            "--role",
+            "admin",
+            stdin="a-long-password\n",
+        )
+        assert succeeded(r), r.output + traceback_of(r)
+        assert "user boss@acme.example created in acme with roles admin" in r.stdout
+        r = lh("user", "add", "x@acme.example", "--tenant", "acme", stdin="short\n")
+        assert failed_with(r, 1, "at least 8 characters"), r.output + traceback_of(r)
+        r = lh("plugin", "enable", "nosuchplugin", "--tenant", "acme")
+        assert failed_with(r, 2, "unknown plugin 'nosuchplugin'"), r.output + traceback_of(r)
+        r = lh("plugin", "enable", "announcements", "--tenant", "nosuchtenant")
+        assert failed_with(r, 1, "unknown tenant"), r.output + traceback_of(r)
+        r = lh("tenant", "set-domain", "acme", "learn.acme.example")
+        assert succeeded(r), r.output + traceback_of(r)
+        r = lh("tenant", "list")
+        assert succeeded(r), r.output + traceback_of(r)
+        assert "acme" in r.stdout and "learn.acme.example" in r.stdout
+        r = lh("tenant", "set-domain", "acme", "other.learninghub.test")
+        assert failed_with(r, 1, "base domain"), r.output + traceback_of(r)
 
 
 def test_dependency_cycle_is_a_clear_message(tmp_path):
@@ -128,6 +196,55 @@ def test_dependency_cycle_is_a_clear_message(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+# The commands that need a freshly pip-installed plugin run in one child interpreter
+# (CliRunner there): importing the plugin here would leave its models on the metadata
+# every later test shares. Prints one JSON line per command: its exit code, output,
+# traceback if any, and the tables of the SQLite file after it; stops at a failure.
+RUN_COMMANDS = """
+import json, sqlite3, sys, traceback
+from contextlib import closing
+from click.testing import CliRunner
+from learninghub.cli import cli
+
+ini, database, commands = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+for args in commands:
+    r = CliRunner().invoke(cli, ["--config", ini, *args])
+    crashed = r.exc_info is not None and not issubclass(r.exc_info[0], SystemExit)
+    with closing(sqlite3.connect(database)) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    print(json.dumps({
+        "args": args, "exit_code": r.exit_code, "output": r.output, "tables": tables,
+        "traceback": "".join(traceback.format_exception(*r.exc_info)) if crashed else "",
+    }), flush=True)
+    if r.exit_code or crashed:
+        break
+"""
+
+
+def run_commands(ini: str, database, commands, env) -> list[dict]:
+    child = subprocess.run(
+        [sys.executable, "-c", RUN_COMMANDS, ini, str(database), json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        env=child_environ(env),
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert child.returncode == 0, child.stderr
+    results = [json.loads(line) for line in child.stdout.splitlines()]
+    for result in results:
+        assert result["exit_code"] == 0 and not result["traceback"], result
+    assert len(results) == len(commands), (results, child.stderr)
+    return results
+
+
+def console_script() -> str:
+    """The installed ``learninghub`` script (setup.cfg's console_scripts entry point)."""
+    path = os.path.join(sysconfig.get_path("scripts"), "learninghub")
+    assert os.access(path, os.X_OK), f"no learninghub console script at {path}"
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -147,8 +264,9 @@ def http_get(port: int, host: str, path: str):
 def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     ini = write_ini(tmp_path)
     dest = tmp_path / "plugins"
-    r = run(ini, "plugin", "new", "demoplug", "--dest", str(dest))
-    assert r.returncode == 0, r.stderr
+    with in_process_cli(ini) as lh:
+        r = lh("plugin", "new", "demoplug", "--dest", str(dest))
+    assert succeeded(r), r.output + traceback_of(r)
     # a plugin author adds a model and lets the CLI write the first migration
     pkg = dest / "demoplug" / "learninghub_demoplug"
     (pkg / "models.py").write_text(
@@ -195,34 +313,30 @@ def test_plugin_new_install_enable_serves_only_for_that_tenant(tmp_path):
     )
     assert pip.returncode == 0, pip.stderr
     env = {"PYTHONPATH": str(site)}
-    for args in (
-        ("db", "upgrade"),
-        ("db", "revision", "--branch", "demoplug", "-m", "demoplug: greetings"),
-        ("db", "upgrade"),
-        ("tenant", "add", "demo"),
-        ("tenant", "add", "other"),
-        ("plugin", "enable", "demoplug", "--tenant", "demo"),
-    ):
-        r = run(ini, *args, env=env)
-        assert r.returncode == 0, (args, r.stderr)
-    assert "demoplug" in run(ini, "plugin", "list", "--tenant", "demo", env=env).stdout
-    import sqlite3
-
-    def tables() -> set[str]:
-        with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
-            return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-
-    assert "demoplug_greetings" in tables()
-    assert run(ini, "db", "downgrade", "demoplug@base", env=env).returncode == 0
-    assert "demoplug_greetings" not in tables() and "users" in tables()
-    assert run(ini, "db", "upgrade", env=env).returncode == 0
-    assert "demoplug_greetings" in tables()
+    commands = [
+        ["db", "upgrade"],
+        ["db", "revision", "--branch", "demoplug", "-m", "demoplug: greetings"],
+        ["db", "upgrade"],
+        ["tenant", "add", "demo"],
+        ["tenant", "add", "other"],
+        ["plugin", "enable", "demoplug", "--tenant", "demo"],
+        ["plugin", "list", "--tenant", "demo"],
+        ["db", "downgrade", "demoplug@base"],
+        ["db", "upgrade"],
+    ]
+    results = run_commands(ini, tmp_path / "cli.sqlite", commands, env)
+    listing, downgraded, upgraded_again = results[-3:]
+    assert any(
+        line.startswith("demoplug\t") and line.endswith("\tenabled (v0.1.0)")
+        for line in listing["output"].splitlines()
+    ), listing["output"]
+    assert "demoplug_greetings" in listing["tables"]
+    assert "demoplug_greetings" not in downgraded["tables"] and "users" in downgraded["tables"]
+    assert "demoplug_greetings" in upgraded_again["tables"]
     port = free_port()
-    environ = dict(os.environ, **env)
-    environ.pop("LEARNINGHUB_TEST_DATABASE_URL", None)
-    environ.pop("LEARNINGHUB_TEST_REDIS_URL", None)
+    environ = child_environ(env)
     server = subprocess.Popen(
-        [sys.executable, "-m", "learninghub.cli", "--config", ini, "serve", "--port", str(port)],
+        [console_script(), "--config", ini, "serve", "--port", str(port)],
         env=environ,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -1,19 +1,17 @@
 """The README's promise: `learninghub demo` is idempotent, prints credentials, and
-those credentials sign in through the API of the served app (development fallback
-host localhost)."""
+those credentials sign in through the API of the app (development fallback host
+localhost). The commands run in this process (CliRunner) and the app answers through
+webtest: that `learninghub ... serve` serves over HTTP is test_cli's end-to-end test."""
 
-import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
-import time
-import urllib.request
 
 import pytest
+import webtest
 
-from .test_cli import ROOT, free_port, http_get
+from learninghub.cli import Env
+
+from .test_cli import in_process_cli, succeeded, traceback_of
 
 
 @pytest.mark.slow
@@ -34,81 +32,51 @@ def test_demo_seed_is_idempotent_and_credentials_sign_in(tmp_path):
         log.level = warning
     """)
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNINGHUB_TEST_")}
 
-    def cli(*args):
-        r = subprocess.run(
-            [sys.executable, "-m", "learninghub.cli", "--config", str(ini), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-        )
-        assert r.returncode == 0, r.stderr
-        return r.stdout
+    with in_process_cli(str(ini)) as lh:
 
-    cli("db", "upgrade")
-    first = cli("demo")
-    second = cli("demo")
-    creds = dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", first, re.M))
-    assert set(creds) == {
-        "admin@demo.example",
-        "instructor@demo.example",
-        "learner@demo.example",
-        "learner-ar@demo.example",
-    }
-    assert "admin@campus.example" in first
-    assert dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", second, re.M)) == creds
-    assert cli("tenant", "list").count("demo") == 1
+        def cli(*args):
+            r = lh(*args)
+            assert succeeded(r), r.output + traceback_of(r)
+            return r.stdout
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "learninghub.cli",
-            "--config",
-            str(ini),
-            "serve",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if http_get(port, "localhost", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        for email, password in creds.items():
-            req = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/v1/auth/token",
-                data=json.dumps({"email": email, "password": password}).encode(),
-                headers={"Content-Type": "application/json", "Host": f"localhost:{port}"},
-            )
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                token = json.loads(resp.read())["access_token"]
-            me = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/v1/me",
-                headers={"Authorization": f"Bearer {token}", "Host": f"localhost:{port}"},
-            )
-            with urllib.request.urlopen(me, timeout=10) as resp:
-                body = json.loads(resp.read())
-            assert body["email"] == email and body["tenant"] == "demo"
-            assert body["roles"] == [email.split("@")[0].removesuffix("-ar")]
-        status, page = http_get(port, "localhost", "/")
-        assert status == 200 and "Demo Academy" in page
-        # the second tenant: its own name, theme and default language on its own host
-        status, page = http_get(port, "campus.localhost", "/")
-        assert status == 200 and "Campus College" in page
-        assert 'lang="es"' in page and "theme-campus" in page
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+        cli("db", "upgrade")
+        first = cli("demo")
+        second = cli("demo")
+        creds = dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", first, re.M))
+        assert set(creds) == {
+            "admin@demo.example",
+            "instructor@demo.example",
+            "learner@demo.example",
+            "learner-ar@demo.example",
+        }
+        assert "admin@campus.example" in first
+        assert dict(re.findall(r"^\s+(\S+@demo\.example)\s+(\S+)$", second, re.M)) == creds
+        assert cli("tenant", "list").count("demo") == 1
+
+        # the app the `serve` command serves, built from the same ini file
+        env = Env(str(ini))
+        try:
+            app = webtest.TestApp(env.config.make_wsgi_app())
+            localhost = {"HTTP_HOST": "localhost:6543"}
+            for email, password in creds.items():
+                token = app.post_json(
+                    "/api/v1/auth/token",
+                    {"email": email, "password": password},
+                    extra_environ=localhost,
+                ).json["access_token"]
+                body = app.get(
+                    "/api/v1/me",
+                    headers={"Authorization": f"Bearer {token}"},
+                    extra_environ=localhost,
+                ).json
+                assert body["email"] == email and body["tenant"] == "demo"
+                assert body["roles"] == [email.split("@")[0].removesuffix("-ar")]
+            page = app.get("/", extra_environ={"HTTP_HOST": "localhost"})
+            assert page.status_int == 200 and "Demo Academy" in page.text
+            # the second tenant: its own name, theme and default language on its own host
+            page = app.get("/", extra_environ={"HTTP_HOST": "campus.localhost"})
+            assert page.status_int == 200 and "Campus College" in page.text
+            assert 'lang="es"' in page.text and "theme-campus" in page.text
+        finally:
+            env.close()
