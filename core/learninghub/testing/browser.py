@@ -331,8 +331,17 @@ def serve_live_app(raw_settings: dict[str, Any], folder: Path) -> Iterator[LiveA
     try:
         yield LiveApp(registry, server.effective_port, folder)
     finally:
-        server.close()
+        # close the sockets from the server's own thread (through its trigger): closing
+        # them from here while its loop polls them races ("Bad file descriptor")
+        def close_in_loop() -> None:
+            for channel in list(server._map.values()):
+                if channel is not server.trigger:
+                    channel.close()
+            server.close()  # the listening socket and, last, the trigger
+
+        server.trigger.pull_trigger(close_in_loop)
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
         registry["db.engine"].dispose()
 
 
