@@ -560,6 +560,50 @@ def serve(env: Env, host: str, port: int, threads: int) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident="learninghub")
 
 
+@cli.group()
+def events() -> None:
+    """Domain events."""
+
+
+@events.command("retry-inbox")
+@click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
+@click.option("--consumer", default=None, help="One consumer plugin (default: all).")
+@click.option(
+    "--failed", is_flag=True, help="Retry the events marked failed (default: the lost ones)."
+)
+@click.option(
+    "--older-than",
+    "minutes",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 60 * 24 * 30),
+    help="Minutes an event must have waited to count as lost.",
+)
+@pass_env
+def events_retry_inbox(
+    env: Env, slug: str | None, consumer: str | None, failed: bool, minutes: int
+) -> None:
+    """Queue again the inbox events whose task was lost (an in-process task dies with
+    its process) or, with --failed, gave up: for cron (learninghub.inbox)."""
+    from datetime import timedelta
+
+    from . import inbox
+    from .tenancy import Tenant
+
+    if slug is None:
+        with env.tenant_request(None) as request:
+            slugs = list(request.db.scalars(sa.select(Tenant.slug).order_by(Tenant.slug)))
+    else:
+        slugs = [slug]
+    for one in slugs:
+        with env.tenant_request(one) as request:
+            count = inbox.requeue(
+                request, consumer, older_than=timedelta(minutes=minutes), failed=failed
+            )
+        if count:
+            click.echo(f"{one}: {count} event(s) queued again")
+
+
 @cli.command()
 @click.option("--tenant", "slug", default=None)
 @pass_env

@@ -57,7 +57,7 @@ def load_plugins(settings: dict[str, Any]):
 
 
 def _import_kernel_models() -> None:
-    from . import i18n, identity, tenancy  # noqa: F401  (register their tables)
+    from . import i18n, identity, inbox, tenancy  # noqa: F401  (register their tables)
     from .accounts import models  # noqa: F401
 
 
