@@ -52,6 +52,9 @@ class Notification(TenantScoped, Base):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     #: a path or absolute URL to open (empty: none)
     url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    #: shown in the bell and the list (False: the user turned the in-app channel off
+    #: for this type and the row only anchors the email/push deliveries)
+    in_app: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 

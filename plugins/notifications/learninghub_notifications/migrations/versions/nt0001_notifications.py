@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("url", sa.String(length=1000), nullable=False),
+        sa.Column("in_app", sa.Boolean(), nullable=False),
         sa.Column("created_at", learninghub.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("read_at", learninghub.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
