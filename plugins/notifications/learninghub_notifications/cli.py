@@ -1,11 +1,70 @@
 """``learninghub notifications ...``: the plugin's commands. The digest channel adds
-``digest`` to this group (channels/digest.py)."""
+``digest`` to this group (``channels/digest.py`` decorates ``@notifications.command``;
+it is imported below when present)."""
 
 from __future__ import annotations
 
+import importlib
+from datetime import timedelta
+
 import click
+
+from learninghub.cli import Env, pass_env
 
 
 @click.group(help="Notifications: deliveries and digests.")
 def notifications() -> None:
     pass
+
+
+def enabled_tenants(env) -> list[str]:
+    """Slugs of the tenants with the notifications plugin enabled."""
+    import sqlalchemy as sa
+
+    from learninghub.db import system_session
+    from learninghub.tenancy import Tenant, TenantPlugin
+
+    with env.tenant_request(None) as request:
+        db = system_session(request.db)
+        return list(
+            db.scalars(
+                sa.select(Tenant.slug)
+                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
+                .where(TenantPlugin.plugin == "notifications", TenantPlugin.enabled.is_(True))
+                .order_by(Tenant.slug)
+            )
+        )
+
+
+@notifications.command("retry-deliveries")
+@click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Minutes a delivery has been pending.",
+)
+@pass_env
+def retry_deliveries(env: Env, slug: str | None, older_than: int) -> None:
+    """Queue again the email and push deliveries left pending (a task lost with a
+    stopped worker). For cron, e.g. every 10 minutes."""
+    from .fanout import requeue_pending
+
+    total = 0
+    for one in [slug] if slug else enabled_tenants(env):
+        with env.tenant_request(one) as request:
+            if not request.tenant.is_enabled("notifications"):
+                raise click.ClickException(f"the notifications plugin is not enabled for {one!r}")
+            count = requeue_pending(request, timedelta(minutes=older_than))
+        click.echo(f"{one}: {count} queued again")
+        total += count
+    click.echo(f"total: {total} queued again")
+
+
+# the digest channel's commands attach themselves to the group at import
+try:
+    importlib.import_module("learninghub_notifications.channels.digest")
+except ModuleNotFoundError as exc:
+    if exc.name != "learninghub_notifications.channels.digest":
+        raise
