@@ -12,6 +12,18 @@ from learninghub_gamification.models import Badge
 
 class TestGamificationContract(PluginContractTests):
     plugin = "gamification"
+    probes = [
+        ("GET", "/api/v1/gamification/me"),
+        ("GET", "/api/v1/admin/gamification/badges"),
+        ("GET", "/badges/issuer.json"),
+        ("GET", "/achievements"),
+    ]
+
+    def create_resource(self, client, tenant, user):
+        body = {"slug": "helper", "name": "Helper", "criteria": {"kind": "manual"}}
+        r = client(tenant, user).post_json("/api/v1/admin/gamification/badges", body)
+        assert r.status_int == 201, r.text
+        return r.json["url"]
 
 
 def test_install_seeds_the_default_badges_once(registry, db, tenant):
