@@ -74,3 +74,9 @@ def load_channels() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"{__name__}.{name}":
                 raise
+
+
+# the push channel's table (the tenants' VAPID keys) is registered with the plugin's
+# other tables when the package is imported (migrations, row-level security, purge),
+# not only when the channels are loaded
+from . import vapid  # noqa: E402, F401
