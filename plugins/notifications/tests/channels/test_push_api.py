@@ -4,6 +4,7 @@ preferences page's script posts to, the service worker (docs/plugins/notificatio
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -186,13 +187,21 @@ def test_invalid_subscriptions_are_refused(db, tenant, user_factory, client):
     assert stored(db, tenant) == []
 
 
-def test_page_endpoints_need_the_session_and_the_csrf_token(
-    db, tenant, other_tenant, user_factory, page_browser, roleless
+def test_preferences_page_subscribes_with_the_session_and_the_csrf_token(
+    db, tenant, other_tenant, user_factory, client, page_browser, roleless
 ):
     learner = user_factory(tenant)
     pages = page_browser(tenant, learner)
-    pages.cookies["lh_csrf"] = "token-for-this-test"
-    csrf = {"X-CSRF-Token": "token-for-this-test"}
+    page = pages.get("/account/notifications")
+    assert page.status_int == 200, page.text
+    panel = re.search(r'<section id="notifications-push"[^>]*>', page.text).group(0)
+    key = re.search(r'data-key="([^"]+)"', panel).group(1)
+    assert key == client(tenant, learner).get(KEY).json["public_key"]
+    assert re.search(r'data-worker="/notifications-sw.js"', panel)
+    script = re.search(r'<script src="([^"]*/push/push\.js[^"]*)"', page.text).group(1)
+    served = pages.get(script)
+    assert served.status_int == 200 and "pushManager.subscribe" in served.text
+    csrf = {"X-CSRF-Token": re.search(r'data-csrf="([^"]+)"', panel).group(1)}
     phone = browser()
 
     def post(who, path, body, headers=csrf):
@@ -210,21 +219,24 @@ def test_page_endpoints_need_the_session_and_the_csrf_token(
     assert post(pages, PAGE_SUBSCRIBE, phone.subscription(), headers={}).status_int == 400
     bad = post(pages, PAGE_SUBSCRIBE, {**phone.subscription(), "endpoint": "http://x.example/"})
     assert bad.status_int == 422 and bad.json["errors"][0]["path"] == ["body", "endpoint"]
+    assert "on 1 browser." in pages.get("/account/notifications").text
 
+    # the others post with a token of their own
+    fake = {"X-CSRF-Token": "token-for-this-test"}
     # another tenant's host does not know this session
     foreign = page_browser(other_tenant, cookie=f"lh_session={pages.cookies['lh_session']}")
     foreign.cookies["lh_csrf"] = "token-for-this-test"
-    assert post(foreign, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}).status_int == 401
+    assert post(foreign, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}, fake).status_int == 401
     anonymous = page_browser(tenant)
     anonymous.cookies["lh_csrf"] = "token-for-this-test"
-    assert post(anonymous, PAGE_SUBSCRIBE, phone.subscription()).status_int == 401
+    assert post(anonymous, PAGE_SUBSCRIBE, phone.subscription(), fake).status_int == 401
     nobody = page_browser(tenant, roleless(tenant))
     nobody.cookies["lh_csrf"] = "token-for-this-test"
-    assert post(nobody, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}).status_int == 403
+    assert post(nobody, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}, fake).status_int == 403
     # another user of the tenant cannot drop it by its endpoint
     someone = page_browser(tenant, user_factory(tenant))
     someone.cookies["lh_csrf"] = "token-for-this-test"
-    assert post(someone, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}).status_int == 204
+    assert post(someone, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}, fake).status_int == 204
     assert len(stored(db, tenant)) == 1
     assert post(pages, PAGE_UNSUBSCRIBE, {"nope": 1}).status_int == 422
     assert post(pages, PAGE_UNSUBSCRIBE, {"endpoint": phone.endpoint}).status_int == 204
