@@ -141,7 +141,9 @@ def unread_count(request):
         status, body = (401, {"unread": None}) if request.identity is None else (403, {})
     else:
         status, body = 200, {"unread": services.unread_count(request, request.identity.id)}
-    response = Response(json.dumps(body), status=status, content_type="application/json")
+    response = Response(
+        json.dumps(body), status=status, content_type="application/json", charset="utf-8"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
