@@ -113,6 +113,19 @@ def create_subscription(request, body: push.SubscriptionIn):
 @api_view(
     "notifications.push_subscription",
     SUBSCRIPTION,
+    "GET",
+    response=SubscriptionOut,
+    permission=P.VIEW,
+    summary="One of my push subscriptions",
+    tags=["notifications"],
+)
+def get_subscription(request):
+    return _out(push.own_subscription(request, request.identity.id, request.matchdict["id"]))
+
+
+@api_view(
+    "notifications.push_subscription",
+    SUBSCRIPTION,
     "DELETE",
     status=204,
     permission=P.VIEW,

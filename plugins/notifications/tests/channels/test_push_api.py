@@ -113,6 +113,8 @@ def test_subscriptions_are_their_owners_alone(
 
     # nobody else sees or deletes it: another learner, an admin, another tenant's admin
     assert client(tenant, other).get(SUBSCRIPTIONS).json["items"] == []
+    assert mine.get(f"{SUBSCRIPTIONS}/{sub_id}").json["endpoint"] == phone.endpoint
+    assert client(tenant, other).get(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 404
     assert client(tenant, other).delete(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 404
     assert client(tenant, admin).delete(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 404
     assert (
@@ -121,6 +123,8 @@ def test_subscriptions_are_their_owners_alone(
     theirs = client(other_tenant, user_factory(other_tenant, "admin"))
     assert theirs.delete(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 404
     assert theirs.get(SUBSCRIPTIONS).json["items"] == []
+    assert theirs.get(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 404
+    assert foreign_client(tenant, other_tenant).get(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 401
     assert client(tenant, other).delete(f"{SUBSCRIPTIONS}/not-an-id").status_int == 404
 
     # the browser signs in as someone else: the subscription follows them
@@ -134,10 +138,12 @@ def test_subscriptions_are_their_owners_alone(
     assert nobody.get(SUBSCRIPTIONS).status_int == 403
     assert nobody.post_json(SUBSCRIPTIONS, browser().subscription()).status_int == 403
     assert nobody.delete(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 403
+    assert nobody.get(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 403
     anonymous = client(tenant)
     assert anonymous.get(SUBSCRIPTIONS).status_int == 401
     assert anonymous.post_json(SUBSCRIPTIONS, browser().subscription()).status_int == 401
     assert anonymous.delete(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 401
+    assert anonymous.get(f"{SUBSCRIPTIONS}/{sub_id}").status_int == 401
 
 
 def _with(body: dict, path: tuple[str, ...], value) -> dict:
