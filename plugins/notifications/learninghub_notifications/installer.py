@@ -8,10 +8,14 @@ from learninghub.plugins import InstallContext, Installer
 
 
 class NotificationsInstaller(Installer):
-    """No initial rows: without preferences and tenant defaults every type uses its
-    ``default_channels``. Purge (inherited) deletes the plugin's tables' rows."""
+    """No preferences or tenant defaults (every type then uses its
+    ``default_channels``); the tenant's VAPID key pair of the web push channel.
+    Purge (inherited) deletes the plugin's tables' rows."""
 
     upgrade_steps: dict[str, Callable[[InstallContext], None]] = {}
 
     def install(self, context: InstallContext) -> None:
-        """Nothing to create (idempotent by construction)."""
+        """The tenant's VAPID key pair (kept when it exists: an uninstall keeps data)."""
+        from .channels.vapid import ensure_keys
+
+        ensure_keys(context.registry, context.db)
