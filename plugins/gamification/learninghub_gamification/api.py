@@ -233,7 +233,15 @@ def create_badge(request, body: BadgeIn) -> Badge:
         resource_id=badge.id,
         payload={"slug": badge.slug, "criteria": badge.criteria},
     )
+    _evaluate_later(request, badge)
     return badge
+
+
+def _evaluate_later(request, badge: Badge) -> None:
+    """Learners who already meet an active badge's criteria get it now (a task after
+    commit), not only at their next activity."""
+    if badge.active and (badge.criteria or {}).get("kind") != "manual":
+        request.tasks.enqueue(services.EVALUATE_TASK)
 
 
 @api_view(
@@ -280,6 +288,8 @@ def update_badge(request, badge: Badge, body: BadgePatch) -> Badge:
         resource_id=badge.id,
         payload={"slug": badge.slug, "fields": ",".join(sorted(changes))},
     )
+    if {"active", "criteria"} & set(changes):
+        _evaluate_later(request, badge)
     return badge
 
 

@@ -30,6 +30,7 @@ from .settings import GamificationSettings
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "gamification.process_event"
+EVALUATE_TASK = "gamification.evaluate_badges"
 LEVEL_EVENT = "gamification.level.reached"
 
 
@@ -46,6 +47,24 @@ def keep(request, event) -> bool:
 @task(PROCESS_TASK)
 def process_event(request, event_id):
     inbox.process(request, PLUGIN, event_id, apply_event)
+
+
+@task(EVALUATE_TASK)
+def evaluate_badges_task(request):
+    evaluate_badges(request)
+
+
+def evaluate_badges(request) -> int:
+    """Award the active badges every learner of the tenant already meets (after a badge
+    is created or activated: criteria are otherwise checked at each applied event).
+    Each learner's profile is locked while checked, as when an event applies. Returns
+    the number of awards made."""
+    made = 0
+    db = request.db
+    for user_id in list(db.scalars(sa.select(Profile.user_id).order_by(Profile.user_id))):
+        get_profile(db, user_id, lock=True)
+        made += len(badges.check_badges(request, user_id, None))
+    return made
 
 
 # ----------------------------------------------------------------- levels

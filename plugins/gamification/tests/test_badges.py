@@ -162,3 +162,17 @@ def test_badge_list_update_and_pagination(tenant, user_factory, client):
     learner = client(tenant, user_factory(tenant))
     assert learner.get(BADGES).status_int == 403
     assert client(tenant).get(BADGES).status_int == 401
+
+
+def test_a_new_or_reactivated_badge_goes_to_those_who_already_meet_it(
+    tenant, user_factory, client, ev, feed, held
+):
+    admin = client(tenant, user_factory(tenant, "admin"))
+    veteran, newcomer = user_factory(tenant), user_factory(tenant)
+    feed(tenant, ev.course(veteran), ev.lesson(newcomer))
+    made = create(admin, "centurion", {"kind": "points", "total": 100}, active=False)
+    assert "centurion" not in held(tenant, veteran)
+    assert admin.patch_json(made["url"], {"active": True}).status_int == 200
+    assert "centurion" in held(tenant, veteran) and "centurion" not in held(tenant, newcomer)
+    create(admin, "finished-one", {"kind": "course_completions", "count": 1})
+    assert "finished-one" in held(tenant, veteran)
