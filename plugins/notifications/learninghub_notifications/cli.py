@@ -62,6 +62,26 @@ def retry_deliveries(env: Env, slug: str | None, older_than: int) -> None:
     click.echo(f"total: {total} queued again")
 
 
+@notifications.command("reseal-vapid")
+@click.option("--dry-run", is_flag=True, help="Count only, change nothing.")
+@pass_env
+def reseal_vapid(env: Env, dry_run: bool) -> None:
+    """Seal the tenants' VAPID private keys (web push) with the newest key of
+    secrets.keys: after `learninghub config rotate-secrets`, before removing an old key."""
+    from learninghub.db import system_session
+
+    from .channels.vapid import reseal_all
+
+    with env.tenant_request(None) as request:
+        report = reseal_all(env.registry, system_session(request.db), dry_run=dry_run)
+    verb = "would reseal" if dry_run else "resealed"
+    click.echo(f"{verb} {report.resealed}, already current {report.current}")
+    for slug in report.failed:
+        click.echo(f"cannot open the VAPID key of {slug}", err=True)
+    if report.failed:
+        raise SystemExit(1)
+
+
 # the digest channel's commands attach themselves to the group at import
 try:
     importlib.import_module("learninghub_notifications.channels.digest")
