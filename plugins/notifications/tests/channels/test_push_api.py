@@ -9,11 +9,14 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from learninghub.cli import Env
 from learninghub.db import bind_tenant, system_session
 from learninghub.identity import RoleGrant
 from learninghub.secrets import is_token, secret_box
 from learninghub_notifications.channels.vapid import VapidKey, b64url_decode, reseal_all
+from learninghub_notifications.cli import notifications
 from learninghub_notifications.models import PushSubscription
 
 from .pushservice import FakeBrowser, b64url
@@ -23,6 +26,18 @@ SUBSCRIPTIONS = "/api/v1/notifications/push-subscriptions"
 PAGE_SUBSCRIBE = "/account/notifications/push/subscribe"
 PAGE_UNSUBSCRIBE = "/account/notifications/push/unsubscribe"
 WORKER = "/notifications-sw.js"
+
+
+class AppEnv(Env):
+    """The CLI's environment on the session's test app instead of an ini file."""
+
+    def __init__(self, registry):
+        super().__init__("unused.ini")
+        self._registry = registry
+
+    @property
+    def registry(self):
+        return self._registry
 
 
 def browser(name: str = "") -> FakeBrowser:
@@ -75,9 +90,13 @@ def test_vapid_public_key_per_tenant_sealed_at_rest(
 
     rotated = build_box({"environment": "test", "secrets.keys": ["rotated-key", DEVELOPMENT_KEY]})
     monkeypatch.setitem(registry, "secrets.box", rotated)
-    report = reseal_all(registry, db)
-    assert report.resealed >= 2 and not report.failed
+    result = CliRunner().invoke(notifications, ["reseal-vapid"], obj=AppEnv(registry))
+    assert result.exit_code == 0 and result.output.startswith("resealed "), result.output
+    bind_tenant(db, tenant.id)
+    row = db.scalar(sa.select(VapidKey).execution_options(populate_existing=True))
+    system_session(db)
     assert not rotated.needs_rotation(row.private_key)
+    assert "PRIVATE KEY" in rotated.open(row.private_key)
     assert reseal_all(registry, db, dry_run=True).resealed == 0
 
     assert client(tenant).get(KEY).status_int == 401
