@@ -31,16 +31,16 @@ import click
 import sqlalchemy as sa
 
 from learninghub.cli import pass_env
-from learninghub.db import system_session, utcnow
+from learninghub.db import utcnow
 from learninghub.i18n import speak_to
 from learninghub.identity import User
 from learninghub.tasks import task
-from learninghub.tenancy import Tenant, TenantPlugin
 
+from ..cli import enabled_tenants
 from ..cli import notifications as command_group
 from ..models import FAILED, PENDING, SENT, SKIPPED, Delivery, DigestSetting, Notification
 from . import DeliveryError
-from .email import absolute, build_message, message_id, send_message
+from .email import absolute, build_message, local_time, message_id, send_message, user_zone
 from .unsubscribe import ALL_TYPES, unsubscribe_url
 
 log = logging.getLogger(__name__)
@@ -55,17 +55,6 @@ DIGEST_HOUR = 7
 WEEKLY_DAY = 0
 #: notifications listed in one digest (the others are counted, and marked sent too)
 MAX_ITEMS = 50
-
-
-def user_zone(user, tenant) -> ZoneInfo:
-    """The user's time zone, else the tenant's, else UTC."""
-    for name in (getattr(user, "timezone", None), getattr(tenant, "default_timezone", None)):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-                continue
-    return ZoneInfo("UTC")
 
 
 def _at_digest_hour(day, zone: ZoneInfo) -> datetime:
@@ -144,13 +133,14 @@ class DigestItem:
     body: str
     url: str
     created_at: datetime
+    #: ``created_at`` in the user's language and time zone
+    when: str
 
 
-def _speak_to(request, user, zone: ZoneInfo) -> None:
-    """Render what follows in ``user``'s language and time zone (one request may
-    render several users' digests)."""
+def _speak_to(request, user) -> None:
+    """Render what follows in ``user``'s language (one request may render several
+    users' digests)."""
     speak_to(request, user)
-    request.__dict__["timezone"] = zone
     request.__dict__.pop("_lh_shell_context", None)  # cached with the previous locale
 
 
@@ -184,7 +174,7 @@ def send_user_digest(request, user_id: uuid.UUID, now: datetime) -> str:
     if not user.email or not user.is_active:
         outcome, error = SKIPPED, "the user has no active account with an email address"
     else:
-        _speak_to(request, user, zone)
+        _speak_to(request, user)
         message = digest_message(request, user, setting.frequency, [n for _, n in rows], slot)
         try:
             send_message(request, message)
@@ -208,7 +198,13 @@ def send_user_digest(request, user_id: uuid.UUID, now: datetime) -> str:
 def digest_message(request, user, frequency: str, notifications: list, slot: datetime):
     """One branded email listing ``notifications`` (newest first)."""
     items = [
-        DigestItem(n.subject, n.body, absolute(request, n.url), n.created_at)
+        DigestItem(
+            n.subject,
+            n.body,
+            absolute(request, n.url),
+            n.created_at,
+            local_time(request, user, n.created_at, "short"),
+        )
         for n in notifications[:MAX_ITEMS]
     ]
     return build_message(
@@ -241,19 +237,6 @@ def send_digest(request, user_id: str, now: str) -> None:
     send_user_digest(request, key, when)
 
 
-def _enabled_tenants(env) -> list[str]:
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == PLUGIN, TenantPlugin.enabled.is_(True))
-                .order_by(Tenant.slug)
-            )
-        )
-
-
 @command_group.command("digest")
 @click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
 @click.option(
@@ -268,7 +251,7 @@ def digest_command(env, slug: str | None, frequency: str | None) -> None:
     due at 07:00 in their own time zone)."""
     now = utcnow()
     total = 0
-    for one in [slug] if slug else _enabled_tenants(env):
+    for one in [slug] if slug else enabled_tenants(env):
         with env.tenant_request(one) as request:
             if not request.tenant.is_enabled(PLUGIN):
                 raise click.ClickException(f"the notifications plugin is not enabled for {one!r}")

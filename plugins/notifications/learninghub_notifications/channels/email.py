@@ -13,7 +13,8 @@ Templates go through the theme override chain (docs/theming.md), most specific f
 The HTML part extends the kernel's ``email/layout.jinja2`` (tenant logo, colours,
 footer: :mod:`learninghub.emailbrand`); the subject and plain-text templates render
 without HTML escaping. Every template sees ``notification``, ``user``, ``url`` (absolute
-link to open, or ""), ``unsubscribe_url``, ``preferences_url``, ``site_name`` and
+link to open, or ""), ``when`` (the notification's time in the recipient's
+language and time zone), ``unsubscribe_url``, ``preferences_url``, ``site_name`` and
 ``email_brand``.
 
 Headers: ``List-Unsubscribe`` (the signed one-click link of :mod:`.unsubscribe`) with
@@ -28,11 +29,16 @@ from __future__ import annotations
 import re
 import smtplib
 import weakref
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
 
 from learninghub import emailbrand
+from learninghub.db import utcnow
 from learninghub.interfaces import IMailer
 from learninghub.templating import shell_context
 
@@ -44,6 +50,17 @@ DEFAULT = "default"
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 #: HTML-autoescaping environment -> its overlay without escaping (subjects, text parts)
 _TEXT_ENVIRONMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def user_zone(user, tenant) -> ZoneInfo:
+    """The user's time zone, else the tenant's, else UTC."""
+    for name in (getattr(user, "timezone", None), getattr(tenant, "default_timezone", None)):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+                continue
+    return ZoneInfo("UTC")
 
 
 def template_names(name: str, part: str) -> list[str]:
@@ -78,6 +95,14 @@ def render_part(request, name: str, part: str, values: dict[str, Any]) -> str:
     return template.render(context)
 
 
+def local_time(request, user, when: datetime, format: str = "long") -> str:
+    """``when`` in the request's language and the recipient's time zone (the
+    ``format_datetime`` filter takes the zone of the request's signed-in user, and a
+    task's request has nobody signed in)."""
+    zone = user_zone(user, request.tenant)
+    return babel_dates.format_datetime(when, format=format, tzinfo=zone, locale=request.locale)
+
+
 def one_line(text: str, limit: int = 250) -> str:
     """A header-safe subject: one line, collapsed spaces, at most ``limit`` characters."""
     line = " ".join(text.split())
@@ -102,6 +127,30 @@ def message_id(request, local_part: str) -> str:
     return f"<{local_part}@{domain}>"
 
 
+class UnfoldedHeader(str):
+    """A header value written on one line as it is (at most 998 characters, RFC 5322).
+
+    The default email policy folds a long value without spaces by turning it into
+    RFC 2047 encoded words, which mail clients do not decode in ``List-Unsubscribe``:
+    the one-click link would be lost. The policy calls ``fold`` on a value that has a
+    ``name``."""
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> UnfoldedHeader:
+        if len(name) + len(value) + 2 > 998 or any(c in value for c in "\r\n"):
+            raise ValueError(f"{name} value cannot be written on one line")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def __reduce__(self):  # copies (the mailer deep-copies messages) keep the class
+        return (UnfoldedHeader, (self.name, str(self)))
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
 def build_message(
     request,
     *,
@@ -124,12 +173,13 @@ def build_message(
     message["From"] = emailbrand.from_header(request)
     message["To"] = formataddr((user.display_name or "", user.email))
     message["Message-ID"] = msgid
-    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe"] = UnfoldedHeader("List-Unsubscribe", f"<{unsubscribe}>")
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = str(request.locale).replace("_", "-")
     message.set_content(render_part(request, template, "txt", values))
     message.add_alternative(render_part(request, template, "html", values), subtype="html")
+    # after the parts: making the message multipart moves Content-* headers into them
+    message["Content-Language"] = str(request.locale).replace("_", "-")
     return message
 
 
@@ -162,6 +212,7 @@ def notification_message(request, notification, delivery, user) -> EmailMessage:
         values={
             "notification": notification,
             "url": absolute(request, notification.url),
+            "when": local_time(request, user, notification.created_at or utcnow()),
         },
         unsubscribe=unsubscribe_url(request, user.id, notification.type, "email"),
         msgid=message_id(request, f"notification-{delivery.id}"),

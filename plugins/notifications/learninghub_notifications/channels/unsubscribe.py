@@ -35,8 +35,10 @@ import sqlalchemy as sa
 from pyramid.renderers import render_to_response
 from sqlalchemy.exc import IntegrityError
 
+from learninghub.i18n import speak_to
 from learninghub.identity import User
 
+from .. import services
 from ..models import Preference
 
 log = logging.getLogger(__name__)
@@ -121,12 +123,7 @@ def unsubscribe_url(request, user_id: uuid.UUID, type_key: str, channel: str = "
 
 def _registered_types(request) -> dict[str, str]:
     """key -> translated title of the types registered for the request's tenant."""
-    answers = request.hooks.learninghub_notifications_types(request=request) or []
-    types: dict[str, str] = {}
-    for answer in answers:
-        for item in answer or ():
-            types.setdefault(item.key, item.title)
-    return types
+    return {key: kind.title for key, kind in services.types(request).items()}
 
 
 def turn_off(request, user_id: uuid.UUID, type_key: str, channel: str) -> list[str]:
@@ -177,7 +174,7 @@ def is_off(request, user_id: uuid.UUID, type_key: str, channel: str) -> bool:
 
 def _page(request, template: str, values: dict, status: int = 200):
     response = render_to_response(
-        f"learninghub_notifications:templates/notifications/{template}", values, request=request
+        f"learninghub_notifications:templates/{template}", values, request=request
     )
     response.status_int = status
     # the token is in the URL: keep it out of caches, Referer headers and search engines
@@ -193,7 +190,10 @@ def _verified(request) -> tuple[Unsubscribe | None, User | None]:
     except BadToken as exc:
         log.info("unsubscribe refused: %s", exc)
         return None, None
-    return wanted, request.db.get(User, wanted.user_id)
+    user = request.db.get(User, wanted.user_id)
+    if user is not None:
+        speak_to(request, user)  # the page speaks the language of the email's reader
+    return wanted, user
 
 
 def _values(request, wanted: Unsubscribe, user: User) -> dict:
