@@ -60,6 +60,8 @@ PLUGIN = "notifications"
 #: the payload the service worker reads is JSON under the push services' 4 KiB limit
 TITLE_CHARS = 200
 BODY_CHARS = 1000
+#: the JSON payload's bytes before encryption (its overhead: 103 bytes and a padding byte)
+MAX_PAYLOAD_BYTES = 3800
 #: validity of the VAPID JWT (RFC 8292 allows at most 24 hours)
 JWT_LIFETIME = timedelta(hours=12)
 USER_AGENT = "LearningHub-Push/1"
@@ -283,7 +285,9 @@ def live_subscriptions(session, user_id: uuid.UUID) -> list[PushSubscription]:
 
 def _clip(text: str, limit: int) -> str:
     text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…" if limit > 1 else ""
 
 
 def payload(request, notification) -> dict[str, Any]:
@@ -297,6 +301,19 @@ def payload(request, notification) -> dict[str, Any]:
         "tag": str(notification.id),
         "lang": getattr(request, "locale_name", None) or "",
     }
+
+
+def encoded_payload(request, notification) -> str:
+    """The payload as JSON, its body shortened until it fits :data:`MAX_PAYLOAD_BYTES`
+    (push services refuse more than 4096 bytes once encrypted; text in scripts
+    other than Latin takes two to four bytes a character)."""
+    message = payload(request, notification)
+    data = json.dumps(message, ensure_ascii=False)
+    while len(data.encode()) > MAX_PAYLOAD_BYTES and message["body"]:
+        excess = len(data.encode()) - MAX_PAYLOAD_BYTES
+        message["body"] = _clip(message["body"], max(0, len(message["body"]) - excess // 4 - 1))
+        data = json.dumps(message, ensure_ascii=False)
+    return data
 
 
 def _list_path(request) -> str:
@@ -347,7 +364,7 @@ def send(request, notification, delivery, user) -> None:
     except SecretError as exc:
         raise DeliveryError(f"the VAPID key cannot be opened: {exc}") from None
     signer = Vapid02(keys.private_key)
-    data = json.dumps(payload(request, notification), ensure_ascii=False)
+    data = encoded_payload(request, notification)
     contact = f"mailto:{sender_address(request.registry.settings)}"
     outcome = _Outcome()
     now = utcnow()

@@ -5,6 +5,7 @@ of the push service are retried, refusals fail (docs/plugins/notifications-push.
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from datetime import timedelta
@@ -235,3 +236,24 @@ def test_refusals_fail_without_retry(
     assert refused.status == "failed"
     assert "resolves to 10.0.0.5, not a public address" in refused.last_error
     assert len(push_service.received) == 1
+
+
+def test_a_long_notification_is_shortened_to_fit_a_push():
+    """Push services take at most 4096 encrypted bytes: a body in a script of three
+    bytes a character is shortened (with an ellipsis) until the payload fits."""
+    from types import SimpleNamespace
+
+    from pywebpush import WebPusher
+
+    request = SimpleNamespace(route_path=lambda name: "/notifications", locale_name="zh")
+    notification = SimpleNamespace(
+        id=uuid.uuid4(), subject="通知" * 100, body="漢字" * 600, url="/x/" + "y" * 996
+    )
+    data = push.encoded_payload(request, notification)
+    message = json.loads(data)
+    assert len(data.encode()) <= push.MAX_PAYLOAD_BYTES
+    assert message["body"].endswith("…") and len(message["body"]) > 500
+    assert message["title"] == "通知" * 100 and message["url"] == notification.url
+    browser = FakeBrowser("https://push.example.net/x")
+    encrypted = WebPusher(browser.subscription()).encode(data.encode())["body"]
+    assert len(encrypted) <= 4096
