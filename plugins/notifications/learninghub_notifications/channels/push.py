@@ -402,6 +402,9 @@ def send(request, notification, delivery, user) -> None:
                     outcome.note("retryable", f"{host}: HTTP {status}")
             except (requests.RequestException, ConnectionError) as exc:
                 outcome.note("retryable", f"{host}: {type(exc).__name__}: {exc}"[:300])
+            except (ValueError, TypeError) as exc:
+                # keys stored before validation, or that the encryption cannot use
+                outcome.note("refused", f"{host}: {type(exc).__name__}: {exc}"[:300])
             else:
                 subscription.last_success_at = now
                 outcome.sent += 1
