@@ -61,9 +61,9 @@ def evaluate_badges(env: Env, slug: str | None) -> None:
 @pass_env
 def rebuild_leaderboards(env: Env, slug: str | None) -> None:
     """Rebuild the leaderboards from the points ledger."""
-    from .services import _leaderboards
+    from .services import leaderboard_services
 
-    boards = _leaderboards()
+    boards = leaderboard_services()
     if boards is None:
         raise click.ClickException("the leaderboards are not installed")
     for_each_tenant(env, slug, lambda request: f"{boards.rebuild(request)} entries")

@@ -120,7 +120,9 @@ def profile_for_update(db, user_id) -> Profile:
     return get_profile(db, user_id, lock=True)
 
 
-def _leaderboards():
+def leaderboard_services():
+    """``leaderboards.services`` (fed with each ledger entry and privacy change), or None
+    while the leaderboards subpackage is absent."""
     from . import leaderboards_module
 
     if leaderboards_module() is None:
@@ -167,7 +169,7 @@ def _add_points(
     db.add(entry)
     db.flush()
     profile.points += points
-    boards = _leaderboards()
+    boards = leaderboard_services()
     if boards is not None:
         boards.record(request, entry)
     return entry
@@ -314,7 +316,7 @@ def set_privacy(request, user_id: uuid.UUID, hidden: bool) -> Profile:
     profile.updated_at = utcnow()
     db.flush()
     if changed:
-        boards = _leaderboards()
+        boards = leaderboard_services()
         if boards is not None:
             boards.privacy_changed(request, user_id, hidden)
     return profile
