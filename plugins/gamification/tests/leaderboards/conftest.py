@@ -145,3 +145,62 @@ def harness(request, db, board_users) -> Iterator[Harness]:
     finally:
         board.clear(tenant.id)
         board.close()
+
+
+@pytest.fixture
+def ledger(db):
+    """``ledger(tenant, user, points, when=None, course_id=None)``: a points entry
+    written as set-up (the rules' own tests cover how entries are earned)."""
+    from datetime import datetime
+
+    from learninghub_gamification.models import PointsEntry
+
+    def add(tenant, user, points, when=None, course_id=None):
+        when = when or datetime.now(UTC)
+        db.flush()
+        bind_tenant(db, tenant.id)
+        try:
+            db.add(
+                PointsEntry(
+                    tenant_id=tenant.id,
+                    user_id=user.id,
+                    course_id=course_id,
+                    rule="lesson_completed",
+                    source_key=uuid.uuid4().hex,
+                    points=points,
+                    awarded_at=when,
+                    local_date=when.date(),
+                )
+            )
+            db.flush()
+        finally:
+            system_session(db)
+
+    return add
+
+
+@pytest.fixture
+def hide(db):
+    """``hide(tenant, user)``: the privacy switch on, as set-up."""
+    from learninghub_gamification.models import Profile
+
+    def switch(tenant, user):
+        db.flush()
+        bind_tenant(db, tenant.id)
+        try:
+            db.add(Profile(tenant_id=tenant.id, user_id=user.id, hide_from_leaderboards=True))
+            db.flush()
+        finally:
+            system_session(db)
+
+    return switch
+
+
+@pytest.fixture
+def redis_url():
+    if REDIS_URL is None:
+        pytest.skip(
+            "set LEARNINGHUB_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to test "
+            "the Redis leaderboard"
+        )
+    return REDIS_URL

@@ -132,7 +132,7 @@ def test_ranks_equal_a_naive_ranking(harness, board_users):
 def test_rebuild_equals_incremental(harness, board_users):
     _, users = board_users
 
-    @settings(HYPOTHESIS, max_examples=15)
+    @settings(HYPOTHESIS, max_examples=10)
     @given(scenarios(users))
     def check(scenario):
         zone, now, entries, hidden = scenario
