@@ -47,6 +47,7 @@ from typing import Any
 
 import transaction
 from pyramid.request import Request, apply_request_extensions
+from transaction.interfaces import NoTransaction
 
 from .db import utcnow
 from .events import after_commit
@@ -62,6 +63,11 @@ class TaskDefinition:
     queue: str = "default"
     max_retries: int = 5
     retry_backoff: int = 2
+    coalesce: bool = False
+
+
+#: transaction data key: the coalescing tasks already queued in that transaction
+_COALESCED_KEY = object()
 
 
 #: name -> definition. Filled at import time by @task (like Celery's task registry).
@@ -69,15 +75,27 @@ TASKS: dict[str, TaskDefinition] = {}
 
 
 def task(
-    name: str, *, queue: str = "default", max_retries: int = 5, retry_backoff: int = 2
+    name: str,
+    *,
+    queue: str = "default",
+    max_retries: int = 5,
+    retry_backoff: int = 2,
+    coalesce: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a task. ``name`` is ``<plugin>.<what>``."""
+    """Declare a task. ``name`` is ``<plugin>.<what>``.
+
+    ``coalesce=True``: the same task with the same arguments (and time) queued several
+    times in one transaction is sent once, after commit. For tasks that bring something
+    up to date from the committed state (a search reindex), where the last run is the
+    only one that matters."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         existing = TASKS.get(name)
         if existing and existing.func is not func and existing.module != func.__module__:
             raise ValueError(f"task {name!r} declared twice ({existing.module}, {func.__module__})")
-        TASKS[name] = TaskDefinition(name, func, func.__module__, queue, max_retries, retry_backoff)
+        TASKS[name] = TaskDefinition(
+            name, func, func.__module__, queue, max_retries, retry_backoff, coalesce
+        )
         func.task_name = name  # type: ignore[attr-defined]
         return func
 
@@ -124,12 +142,34 @@ class TaskQueue:
         tenant = self.request.tenant
         if tenant is None:
             raise RuntimeError("tasks need a tenant")
-        json.dumps(kwargs)  # fail now, not in the worker
+        encoded = json.dumps(kwargs, sort_keys=True)  # fail now, not in the worker
+        if TASKS[name].coalesce and self._queued_already((name, encoded, eta)):
+            return
         message = TaskMessage(
             name, str(tenant.id), kwargs, getattr(self.request, "request_id", None), eta
         )
         registry = self.request.registry
         after_commit(getattr(self.request, "tm", None), lambda: dispatch(registry, message))
+
+
+    def _queued_already(self, key: tuple) -> bool:
+        """Whether ``key`` was queued in the current transaction (and note it)."""
+        tm = getattr(self.request, "tm", None)
+        if tm is None:
+            return False
+        try:
+            txn = tm.get()
+        except NoTransaction:
+            return False
+        try:
+            seen = txn.data(_COALESCED_KEY)
+        except KeyError:
+            seen = set()
+            txn.set_data(_COALESCED_KEY, seen)
+        if key in seen:
+            return True
+        seen.add(key)
+        return False
 
 
 def dispatch(registry, message: TaskMessage) -> None:

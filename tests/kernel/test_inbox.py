@@ -214,3 +214,27 @@ def test_unknown_ids_and_other_tenants_events_are_nothing_to_do(
         assert inbox.process(request, CONSUMER, happened.id, add_mark) is False
         assert inbox.process(request, CONSUMER, "not-a-uuid", add_mark) is False
         assert inbox.process(request, CONSUMER, uuid.uuid4(), add_mark) is False
+
+
+@task("testinbox.refresh", coalesce=True)
+def refresh_task(request, thing):
+    """A coalescing task (learninghub.tasks.task(coalesce=True)), for the test below."""
+
+
+def test_a_coalescing_task_is_sent_once_per_transaction_and_arguments(
+    tenant, open_request, dispatched
+):
+    with open_request(tenant) as request:
+        for thing in ("a", "b", "a", "a"):
+            request.tasks.enqueue("testinbox.refresh", thing=thing)
+        request.tasks.enqueue(TASK, event_id="x")  # not coalescing: sent each time
+        request.tasks.enqueue(TASK, event_id="x")
+    assert [(m.name, m.kwargs) for m in dispatched] == [
+        ("testinbox.refresh", {"thing": "a"}),
+        ("testinbox.refresh", {"thing": "b"}),
+        (TASK, {"event_id": "x"}),
+        (TASK, {"event_id": "x"}),
+    ]
+    with open_request(tenant) as request:  # a new transaction sends it again
+        request.tasks.enqueue("testinbox.refresh", thing="a")
+    assert dispatched[-1].kwargs == {"thing": "a"} and len(dispatched) == 5

@@ -17,7 +17,7 @@ from .search import index_course, remove_course
 from .services import REINDEX_TASK, get_course
 
 
-@task(REINDEX_TASK, max_retries=5)
+@task(REINDEX_TASK, max_retries=5, coalesce=True)
 def reindex(request, course_id: str) -> None:
     course = get_course(request.db, course_id)
     if course is None:
