@@ -8,7 +8,8 @@ When a digest is due, in the **user's** time zone (``users.timezone``, else the
 tenant's, else UTC): a daily digest at :data:`DIGEST_HOUR` every local day, a weekly
 one at :data:`DIGEST_HOUR` on :data:`WEEKLY_DAY` (Monday). The *slot* is the latest such
 local time that has passed; a digest is due when the user has pending digest
-deliveries and none was sent since the slot (``last_sent_at < slot``).
+deliveries and none was sent since the slot (``last_sent_at < slot``). A user who turned
+the digest off while deliveries were waiting gets them in one email at the next run.
 
 ``learninghub notifications digest [--tenant SLUG] [--frequency daily|weekly]`` (cron,
 hourly: local hours come at different UTC times) queues one ``notifications.send_digest``
@@ -77,12 +78,27 @@ def last_slot(now: datetime, zone: ZoneInfo, frequency: str) -> datetime:
     return slot
 
 
-def is_due(setting: DigestSetting, now: datetime, zone: ZoneInfo) -> bool:
-    """True when the slot of ``setting``'s frequency passed since its last digest."""
-    if setting.frequency not in FREQUENCIES:
-        return False
+def frequency_of(setting: DigestSetting | None) -> str:
+    """``daily``, ``weekly`` or ``off`` (no setting row, or an unknown value)."""
+    if setting is not None and setting.frequency in FREQUENCIES:
+        return setting.frequency
+    return "off"
+
+
+def slot_of(now: datetime, zone: ZoneInfo, frequency: str) -> datetime:
+    """:func:`last_slot`, or ``now`` for ``off`` (leftovers go at once)."""
+    return now if frequency == "off" else last_slot(now, zone, frequency)
+
+
+def is_due(setting: DigestSetting | None, now: datetime, zone: ZoneInfo) -> bool:
+    """For a user with pending digest deliveries: True when the slot of their
+    frequency passed since their last digest, and always when they turned the digest
+    off since (what was gathered is sent at once rather than never)."""
+    frequency = frequency_of(setting)
+    if frequency == "off":
+        return True
     last = setting.last_sent_at
-    return last is None or last < last_slot(now, zone, setting.frequency)
+    return last is None or last < last_slot(now, zone, frequency)
 
 
 def _pending(user_id=None):
@@ -99,23 +115,26 @@ def _pending(user_id=None):
 def due_users(
     request, now: datetime, frequency: str | None = None
 ) -> list[tuple[uuid.UUID, datetime]]:
-    """(user id, slot) of the request tenant's users whose digest is due at ``now``."""
+    """(user id, slot) of the request tenant's users whose digest is due at ``now``
+    (only those of one ``frequency`` when given: ``daily``, ``weekly``)."""
     waiting = sa.select(Notification.user_id).join(
         Delivery, Delivery.notification_id == Notification.id
     )
     waiting = waiting.where(Delivery.channel == CHANNEL, Delivery.status == PENDING)
     stmt = (
-        sa.select(DigestSetting, User)
-        .join(User, User.id == DigestSetting.user_id)
-        .where(DigestSetting.frequency.in_([frequency] if frequency else FREQUENCIES))
-        .where(DigestSetting.user_id.in_(waiting))
-        .order_by(DigestSetting.user_id)
+        sa.select(User, DigestSetting)
+        .outerjoin(DigestSetting, DigestSetting.user_id == User.id)
+        .where(User.id.in_(waiting))
+        .order_by(User.id)
     )
     due = []
-    for setting, user in request.db.execute(stmt):
+    for user, setting in request.db.execute(stmt):
+        kind = frequency_of(setting)
+        if frequency is not None and kind != frequency:
+            continue
         zone = user_zone(user, request.tenant)
         if is_due(setting, now, zone):
-            due.append((user.id, last_slot(now, zone, setting.frequency)))
+            due.append((user.id, slot_of(now, zone, kind)))
     return due
 
 
@@ -155,7 +174,7 @@ def send_user_digest(request, user_id: uuid.UUID, now: datetime) -> str:
         .execution_options(populate_existing=True)
     )
     user = db.get(User, user_id)
-    if setting is None or user is None:
+    if user is None:
         return "not due"
     zone = user_zone(user, request.tenant)
     if not is_due(setting, now, zone):
@@ -169,13 +188,14 @@ def send_user_digest(request, user_id: uuid.UUID, now: datetime) -> str:
     )
     if not rows:
         return "nothing pending"
-    slot = last_slot(now, zone, setting.frequency)
+    frequency = frequency_of(setting)
+    slot = slot_of(now, zone, frequency)
     outcome, error = SENT, ""
     if not user.email or not user.is_active:
         outcome, error = SKIPPED, "the user has no active account with an email address"
     else:
         _speak_to(request, user)
-        message = digest_message(request, user, setting.frequency, [n for _, n in rows], slot)
+        message = digest_message(request, user, frequency, [n for _, n in rows], slot)
         try:
             send_message(request, message)
         except DeliveryError as exc:
@@ -189,7 +209,8 @@ def send_user_digest(request, user_id: uuid.UUID, now: datetime) -> str:
         delivery.last_error = error
         if outcome == SENT:
             delivery.sent_at = stamp
-    setting.last_sent_at = now
+    if setting is not None:
+        setting.last_sent_at = now
     db.flush()
     log.info("digest of user %s (%d notifications): %s", user_id, len(rows), outcome)
     return {SENT: "sent", SKIPPED: "skipped", FAILED: "failed"}[outcome]

@@ -185,11 +185,14 @@ def build_message(
 
 def send_message(request, message: EmailMessage) -> None:
     """Hand ``message`` to the mailer now; a refusal that will not change on a retry
-    (every recipient refused, a 5xx answer) is a permanent :class:`DeliveryError`."""
+    (a 5xx answer) is a permanent :class:`DeliveryError`, a 4xx one (greylisting, a
+    full mailbox) a temporary one."""
     try:
         request.find_service(IMailer).send_immediately(message)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"recipient refused: {_codes(exc.recipients)}", permanent=True) from exc
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = bool(codes) and all(500 <= code < 600 for code in codes)  # 4xx: try later
+        raise DeliveryError(f"recipient refused: {_codes(exc.recipients)}", permanent) from exc
     except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
         permanent = 500 <= exc.smtp_code < 600
         raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}", permanent) from exc

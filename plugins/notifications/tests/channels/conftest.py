@@ -3,7 +3,8 @@
 ``as_tenant(tenant)``   a tenant-bound request in its own transaction on the test
                         connection, committed at the end (what a worker does)
 ``smtp_server``         an aiosmtpd server on 127.0.0.1 (ephemeral port) keeping what
-                        it receives (``.handler.messages``, ``.handler.raw``)
+                        it receives (``.handler.messages``, ``.handler.raw``);
+                        ``.handler.refuse[address] = "550 ..."`` refuses a recipient
 ``smtp_mail``           the app's mailer pointed at ``smtp_server`` for the test (an
                         :class:`SMTPMailer` built from ``mail.backend = smtp`` settings);
                         the list of received messages
@@ -57,6 +58,15 @@ class RecordingHandler:
         self.messages: list[EmailMessage] = []
         #: the bytes received (headers as they were written)
         self.raw: list[bytes] = []
+        #: address -> SMTP answer to RCPT TO for addresses to refuse (e.g. "550 5.1.1 ...")
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        answer = self.refuse.get(address)
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data = (envelope.original_content or envelope.content).replace(b"\r\n", b"\n")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_datetime
 
 from learninghub_notifications.channels import digest
 from learninghub_notifications.models import Delivery, DigestSetting, Notification
@@ -71,8 +72,8 @@ def test_due_once_per_slot_in_the_users_time_zone():
     assert not digest.is_due(setting, now, NEW_YORK)  # yesterday's slot 12:00 UTC: sent
     setting.last_sent_at = None
     assert digest.is_due(setting, now, NEW_YORK)
-    setting.frequency = "off"
-    assert not digest.is_due(setting, now, TOKYO)
+    setting.frequency = "off"  # turned off with deliveries waiting: they go at once
+    assert digest.is_due(setting, now, TOKYO) and digest.is_due(None, now, TOKYO)
     weekly = DigestSetting(frequency="weekly", last_sent_at=utc(2026, 3, 1, 22, 5))
     assert not digest.is_due(weekly, utc(2026, 3, 8, 21, 59), TOKYO)
     assert digest.is_due(weekly, utc(2026, 3, 8, 22, 0), TOKYO)
@@ -134,19 +135,33 @@ def test_digest_gathers_pending_notifications_into_one_email_once(
 
     user = user_factory(tenant)
     idle = user_factory(tenant)  # a digest user with nothing pending
+    quitter = user_factory(tenant)  # turned the digest off while two were waiting
+    quitter.locale, quitter.timezone = "es", "America/Mexico_City"
     ids = pending_digest(tenant, user, 3)
     pending_digest(tenant, idle, 0)
+    left = pending_digest(tenant, quitter, 2, frequency="off")
     env = TestEnv("unused.ini")
     outputs = []
-    for _ in range(2):
-        result = CliRunner().invoke(notifications, ["digest", "--tenant", tenant.slug], obj=env)
+    for args in (["--frequency", "weekly"], [], []):
+        result = CliRunner().invoke(
+            notifications, ["digest", "--tenant", tenant.slug, *args], obj=env
+        )
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
-    assert f"{tenant.slug}: 1 digests queued" in outputs[0]
-    assert f"{tenant.slug}: 0 digests queued" in outputs[1]
-    assert len(mailbox.refresh()) == 1
-    message = parsed(mailbox[0])
-    assert message["To"].addresses[0].addr_spec == user.email
+    assert f"{tenant.slug}: 0 digests queued" in outputs[0]  # nobody weekly
+    assert f"{tenant.slug}: 2 digests queued" in outputs[1]
+    assert f"{tenant.slug}: 0 digests queued" in outputs[2]
+    assert len(mailbox.refresh()) == 2
+    by_address = {parsed(m)["To"].addresses[0].addr_spec: parsed(m) for m in mailbox}
+    leftovers = by_address[quitter.email]
+    assert leftovers["Content-Language"] == "es"
+    created = db.scalar(
+        sa.select(Notification.created_at).where(Notification.user_id == quitter.id).limit(1)
+    )
+    when = format_datetime(created, "short", tzinfo=ZoneInfo("America/Mexico_City"), locale="es")
+    assert when in leftovers.get_body(("plain",)).get_content()
+    assert _statuses(db, left) == {"sent"}
+    message = by_address[user.email]
     assert "daily digest: 3 notifications" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -169,4 +184,4 @@ def test_digest_gathers_pending_notifications_into_one_email_once(
         assert digest.send_user_digest(request, user.id, tomorrow) == "sent"
         assert digest.send_user_digest(request, user.id, tomorrow) == "not due"
     assert _statuses(db, later) == {"sent"}
-    assert len(mailbox.refresh()) == 2
+    assert len(mailbox.refresh()) == 3

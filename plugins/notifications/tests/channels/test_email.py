@@ -124,6 +124,37 @@ def test_an_enrolment_email_reaches_smtp_branded_in_spanish_and_unsubscribes(
     assert db.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 1
 
 
+def test_refused_addresses_fail_for_good_or_wait_for_a_retry(
+    tenant, user_factory, client, make_course, smtp_mail, smtp_server, db, registry, monkeypatch
+):
+    from learninghub.tasks import delayed_tasks
+
+    retries = []  # kept here, not in the process's delayed-task queue other tests run
+    monkeypatch.setattr(delayed_tasks(registry), "schedule", retries.append)
+    admin = user_factory(tenant, "admin")
+    gone = user_factory(tenant, email="gone@example.org")
+    full = user_factory(tenant, email="full@example.org")
+    smtp_server.handler.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    smtp_server.handler.refuse["full@example.org"] = "452 4.2.2 Mailbox full"
+    for learner in (gone, full):
+        _enrol(client, tenant, admin, make_course, learner)
+    assert smtp_mail == []
+    db.expire_all()
+    rows = db.execute(
+        sa.select(Notification.user_id, Delivery)
+        .join(Delivery, Delivery.notification_id == Notification.id)
+        .where(Delivery.channel == "email")
+    ).all()
+    outcome = {user_id: delivery for user_id, delivery in rows}
+    assert outcome[gone.id].status == "failed" and "550" in outcome[gone.id].last_error
+    # a temporary refusal stays pending, with the error, for the retry queued later
+    assert outcome[full.id].status == "pending" and "452" in outcome[full.id].last_error
+    assert outcome[full.id].attempts == 1
+    (retry,) = retries
+    assert retry.name == "notifications.deliver" and retry.eta > utcnow()
+    assert retry.kwargs == {"delivery_id": str(outcome[full.id].id)}
+
+
 @pytest.fixture
 def token_for(as_tenant):
     def make(tenant, user, type_key=TYPE):
