@@ -54,3 +54,10 @@ def test_leaderboards_page(
     foreign = page_client(other_tenant, user_factory(other_tenant))
     assert foreign.get(f"/leaderboards?course_id={course.id}").status_int == 404
     assert "Ada Lovelace" not in foreign.get("/leaderboards?period=all").text
+
+
+def test_absent_where_the_plugin_is_not_enabled(tenant_factory, user_factory, page_client, client):
+    bare = tenant_factory(plugins=["courses", "media", "content", "enrollment"])
+    learner = user_factory(bare)
+    assert page_client(bare, learner).get("/leaderboards").status_int == 404
+    assert client(bare, learner).get("/api/v1/gamification/leaderboards").status_int == 404
