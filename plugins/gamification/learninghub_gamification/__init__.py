@@ -53,6 +53,7 @@ def includeme(config) -> None:
     config.add_route("gamification.ob.assertion", "/badges/assertions/{award_id}.json")
     config.add_route("gamification.ob.class", "/badges/{slug}/class.json")
     config.add_route("gamification.badge_image", "/badges/{slug}/image.svg")
+    config.add_route("gamification.badge_media", "/badges/{slug}/image")
     config.add_route("gamification.page.badge", "/badges/{slug}")
     config.add_route("gamification.admin", "/admin/gamification")
     config.add_route("gamification.admin.rules", "/admin/gamification/rules")

@@ -21,7 +21,7 @@ from learninghub.i18n import N_
 from learninghub.identity import User
 from learninghub.shell import gate, render_page
 
-from . import api, badges, rules, services
+from . import api, badges, openbadges, rules, services
 from .badges import BUILTIN_IMAGES
 from .models import RULE_KEYS, Award, Badge
 from .permissions import GamificationPermission as P
@@ -96,6 +96,7 @@ def _page(request, status: int = 200, **values):
         criteria_labels={k: request.gettext(v) for k, v in CRITERIA_LABELS.items()},
         criteria_number=CRITERIA_NUMBER,
         images=BUILTIN_IMAGES,
+        image_path=openbadges.image_path,
         awards=[
             {"award": a, "badge": by_id.get(a.badge_id), "user": users.get(a.user_id)}
             for a in award_rows

@@ -227,6 +227,7 @@ def create_badge(request, body: BadgeIn) -> Badge:
             db.flush()
     except IntegrityError:
         raise ProblemError(409, "Conflict", "a badge with this slug exists") from None
+    badges.attach_image(request, badge)
     request.emit(
         BADGE_CREATED,
         resource_type="badge",
@@ -279,9 +280,12 @@ def update_badge(request, badge: Badge, body: BadgePatch) -> Badge:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
         return badge
+    previous = badge.image
     for key, value in changes.items():
         setattr(badge, key, value)
     request.db.flush()
+    if "image" in changes:
+        badges.attach_image(request, badge, previous)
     request.emit(
         BADGE_UPDATED,
         resource_type="badge",

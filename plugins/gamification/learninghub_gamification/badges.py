@@ -42,6 +42,55 @@ def builtin_svg(name: str) -> bytes | None:
     return (resources.files(__package__) / "static" / "badges" / f"{name}.svg").read_bytes()
 
 
+#: media types a badge image from the media library may have (Open Badges: PNG or SVG)
+MEDIA_IMAGE_TYPES = ("image/png", "image/svg+xml")
+MEDIA_OWNER = "gamification.badge"
+
+
+def media_asset_id(badge: Badge) -> uuid.UUID | None:
+    """The media library asset of the badge's image, or None for a built-in image."""
+    if not (badge.image or "").startswith("media:"):
+        return None
+    try:
+        return uuid.UUID(badge.image.removeprefix("media:"))
+    except ValueError:
+        return None
+
+
+def attach_image(request, badge: Badge, previous: str | None = None) -> None:
+    """Record that the badge uses its media image (and no longer the previous one):
+    422 on ``image`` when the asset is unknown, not ready, not visible to the admin, or
+    not a PNG or SVG."""
+    from learninghub.api import ProblemError
+    from learninghub_media import services as media
+
+    asset_id = media_asset_id(badge)
+    if asset_id is not None:
+        asset = media.get_asset(request.db, asset_id)
+        if asset is None or asset.content_type not in MEDIA_IMAGE_TYPES:
+            raise ProblemError(
+                422,
+                "Validation failed",
+                "the image must be a ready PNG or SVG of the media library",
+                errors=[
+                    {"path": ["body", "image"], "message": "not a usable image", "type": "media"}
+                ],
+            )
+        try:
+            media.attach(request, asset_id, MEDIA_OWNER, badge.id)
+        except ProblemError:
+            raise ProblemError(
+                422,
+                "Validation failed",
+                "the image must be a ready PNG or SVG of the media library",
+                errors=[
+                    {"path": ["body", "image"], "message": "not a usable image", "type": "media"}
+                ],
+            ) from None
+    if previous and previous != badge.image and previous.startswith("media:"):
+        media.detach(request, previous.removeprefix("media:"), MEDIA_OWNER, badge.id)
+
+
 def get_badge(db, slug: str) -> Badge | None:
     return db.scalar(sa.select(Badge).where(Badge.slug == slug))
 

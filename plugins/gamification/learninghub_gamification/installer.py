@@ -59,10 +59,24 @@ def seed_default_badges(db) -> int:
 
 class GamificationInstaller(Installer):
     """Install seeds the default badges (in English; admins rename them). Rules need no
-    rows: the settings' defaults apply until an admin changes one. Purge (inherited)
-    deletes every gamification row of the tenant."""
+    rows: the settings' defaults apply until an admin changes one. Purge deletes every
+    gamification row of the tenant and the media library's record that badges used
+    their images."""
 
     upgrade_steps: dict[str, Callable[[InstallContext], None]] = {}
 
     def install(self, context: InstallContext) -> None:
         seed_default_badges(context.db)
+
+    def purge(self, context: InstallContext) -> None:
+        from learninghub_media.models import MediaAttachment
+
+        from .badges import MEDIA_OWNER
+
+        context.db.execute(
+            sa.delete(MediaAttachment).where(
+                MediaAttachment.tenant_id == context.tenant.id,
+                MediaAttachment.owner_kind == MEDIA_OWNER,
+            )
+        )
+        super().purge(context)

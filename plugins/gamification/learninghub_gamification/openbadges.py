@@ -34,7 +34,17 @@ def class_url(request, badge: Badge) -> str:
 
 
 def image_url(request, badge: Badge) -> str:
+    """``/badges/{slug}/image.svg`` for a built-in image, ``/badges/{slug}/image`` for one
+    of the media library."""
+    if (badge.image or "").startswith("media:"):
+        return request.route_url("gamification.badge_media", slug=badge.slug)
     return request.route_url("gamification.badge_image", slug=badge.slug)
+
+
+def image_path(request, badge: Badge) -> str:
+    if (badge.image or "").startswith("media:"):
+        return request.route_path("gamification.badge_media", slug=badge.slug)
+    return request.route_path("gamification.badge_image", slug=badge.slug)
 
 
 def assertion_url(request, award: Award) -> str:

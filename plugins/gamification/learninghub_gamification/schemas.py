@@ -20,7 +20,16 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, m
 Count = Annotated[int, Field(ge=1, le=100000)]
 
 RuleKey = Literal[RULE_KEYS]  # type: ignore[valid-type]
-ImageName = Literal[tuple(f"builtin:{n}" for n in BUILTIN_IMAGES)]  # type: ignore[valid-type]
+#: ``builtin:<name>`` (an SVG shipped with the plugin) or ``media:<asset id>`` (a PNG or
+#: SVG of the media library)
+ImageName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(builtin:("
+        + "|".join(BUILTIN_IMAGES)
+        + r")|media:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+    ),
+]
 
 
 class _Strict(BaseModel):

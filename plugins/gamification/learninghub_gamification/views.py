@@ -63,7 +63,7 @@ def badge_item(request, badge: Badge, award: Award | None = None) -> dict:
         "badge": badge,
         "award": award,
         "url": request.route_path("gamification.page.badge", slug=badge.slug),
-        "image_url": request.route_path("gamification.badge_image", slug=badge.slug),
+        "image_url": openbadges.image_path(request, badge),
         "assertion_url": openbadges.assertion_url(request, award) if award else None,
         "criteria": openbadges.criteria_narrative(request, badge.criteria or {}),
     }
@@ -230,11 +230,31 @@ def badge_image(request):
     badge = badges.get_badge(request.db, request.matchdict["slug"])
     if badge is None:
         raise HTTPNotFound()
-    name = (badge.image or "").removeprefix("builtin:")
-    body = badges.builtin_svg(name) or badges.builtin_svg("star")
+    if not (badge.image or "").startswith("builtin:"):
+        raise HTTPNotFound()
+    body = badges.builtin_svg(badge.image.removeprefix("builtin:")) or badges.builtin_svg("star")
     response = Response(body=body, content_type="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@view_config(route_name="gamification.badge_media", request_method="GET")
+def badge_media_image(request):
+    """A badge image of the media library, public (Open Badges verifiers and
+    backpacks fetch it) and sandboxed like every media file."""
+    from learninghub_media import services as media
+    from learninghub_media.delivery import stream
+
+    require_tenant(request)
+    badge = badges.get_badge(request.db, request.matchdict["slug"])
+    asset_id = badges.media_asset_id(badge) if badge is not None else None
+    asset = media.get_asset(request.db, asset_id) if asset_id is not None else None
+    if asset is None or not asset.is_ready or asset.content_type not in badges.MEDIA_IMAGE_TYPES:
+        raise HTTPNotFound()
+    response = stream(request, asset.storage_key, asset.content_type, asset.sha256)
+    response.cache_control = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 #: required properties of OB 2.0 (Assertion, BadgeClass, Profile of an Issuer)
 ASSERTION = {"@context", "type", "id", "recipient", "badge", "verification", "issuedOn"}
 BADGE_CLASS = {"@context", "type", "id", "name", "description", "image", "criteria", "issuer"}
 ISSUER = {"@context", "type", "id", "name", "url"}
+BADGES = "/api/v1/admin/gamification/badges"
 
 
 @pytest.fixture
@@ -91,3 +94,63 @@ def test_unknown_and_other_tenants_documents_are_404(tenant, other_tenant, clien
         "/badges/no-such-badge/image.svg",
     ):
         assert ours.get(missing).status_int == 404, missing
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def test_a_badge_image_from_the_media_library(
+    tenant, other_tenant, user_factory, client, db, open_request
+):
+    from learninghub.db import utcnow
+    from learninghub.interfaces import IFileStorage
+    from learninghub_media.models import MediaAsset, MediaAttachment
+
+    admin_user = user_factory(tenant, "admin")
+    admin = client(tenant, admin_user)
+
+    def asset(t, content_type, owner):
+        key = f"test/{uuid.uuid4().hex}"
+        with open_request(t) as request:
+            request.find_service(IFileStorage).save(t.id, key, PNG)
+        row = MediaAsset(
+            id=uuid.uuid4(),
+            tenant_id=t.id,
+            owner_id=owner.id,
+            filename="badge.png",
+            content_type=content_type,
+            size=len(PNG),
+            sha256="0" * 64,
+            storage_key=key,
+            status="ready",
+            created_at=utcnow(),
+        )
+        db.add(row)
+        db.flush()
+        return row
+
+    png = asset(tenant, "image/png", admin_user)
+    video = asset(tenant, "video/mp4", admin_user)
+    foreign = asset(other_tenant, "image/png", user_factory(other_tenant, "admin"))
+    base = {"slug": "custom", "name": "Custom", "criteria": {"kind": "manual"}}
+    for bad in (video.id, foreign.id, uuid.uuid4()):
+        r = admin.post_json(BADGES, {**base, "image": f"media:{bad}"})
+        assert r.status_int == 422 and r.json["errors"][0]["path"] == ["body", "image"], bad
+    r = admin.post_json(BADGES, {**base, "image": f"media:{png.id}"})
+    assert r.status_int == 201, r.text
+    uses = sa.select(MediaAttachment.owner_kind).where(MediaAttachment.asset_id == png.id)
+    assert list(db.scalars(uses)) == ["gamification.badge"]  # the library knows it is used
+    image_url = client(tenant).get("/badges/custom/class.json").json["image"]
+    assert image_url == f"http://{tenant.host}/badges/custom/image"
+    image = client(tenant).get("/badges/custom/image")  # public, for verifiers
+    assert image.content_type == "image/png" and image.body == PNG
+    assert client(tenant).get("/badges/custom/image.svg").status_int == 404
+    assert client(other_tenant).get("/badges/custom/image").status_int == 404
+    r = admin.patch_json(r.json["url"], {"image": "builtin:star"})
+    assert r.json["image_url"].endswith("/badges/custom/image.svg")
+    assert client(tenant).get("/badges/custom/image").status_int == 404
+    db.expire_all()
+    assert list(db.scalars(uses)) == []
