@@ -255,3 +255,17 @@ def test_a_theme_or_tenant_override_replaces_the_email_templates(
     finally:
         html.unlink()
         subject.unlink()
+
+
+def test_links_are_https_when_the_site_is_served_over_https(
+    tenant, user_factory, as_tenant, registry, monkeypatch
+):
+    user = user_factory(tenant)
+    monkeypatch.setitem(registry.settings, "auth.cookie_secure", True)
+    with as_tenant(tenant) as request:
+        link = unsubscribe.unsubscribe_url(request, user.id, TYPE)
+        token = unsubscribe.make_token(request, user.id, TYPE)
+        assert unsubscribe.read_token(request, token) == unsubscribe.Unsubscribe(
+            user.id, TYPE, "email"
+        )
+    assert link == f"https://{tenant.host}/notifications/unsubscribe/{token}"
