@@ -80,13 +80,30 @@ def learninghub_domain_event_emitted(request, event) -> None:
 def learninghub_nav_items(request) -> list[NavItem]:
     if request.identity is None or not request.has_permission(GamificationPermission.VIEW):
         return []
-    return [
+    items = [
         NavItem(
             order=40,
             title=request.gettext("Achievements"),
             url=request.route_path("gamification.page.achievements"),
         )
     ]
+    if has_leaderboard_pages(request):
+        items.append(
+            NavItem(
+                order=41,
+                title=request.gettext("Leaderboards"),
+                url=request.route_path("gamification.page.leaderboards"),
+            )
+        )
+    return items
+
+
+def has_leaderboard_pages(request) -> bool:
+    """The leaderboards subpackage registered its page (it is built separately)."""
+    from pyramid.interfaces import IRoutesMapper
+
+    mapper = request.registry.queryUtility(IRoutesMapper)
+    return mapper is not None and mapper.get_route("gamification.page.leaderboards") is not None
 
 
 @hookimpl

@@ -24,7 +24,7 @@ from learninghub.identity import User
 from learninghub.shell import gate, render_page
 from learninghub.web import require_tenant
 
-from . import badges, openbadges, services
+from . import badges, has_leaderboard_pages, openbadges, services
 from .models import Award, Badge, Profile
 from .permissions import GamificationPermission as P
 
@@ -101,6 +101,9 @@ def _achievements(request, status: int = 200, **values):
         else None,
         first_page=not request.GET.get("cursor"),
         saved=request.GET.get("saved") == "1",
+        leaderboards_url=request.route_path("gamification.page.leaderboards")
+        if has_leaderboard_pages(request)
+        else None,
         **values,
     )
 

@@ -18,6 +18,7 @@ def test_achievements_page_and_privacy_switch(
     page = b.get("/achievements")
     assert page.status_int == 200
     assert "<dd>110</dd>" in page.text and "First lesson" in page.text and "Finisher" in page.text
+    assert 'href="/achievements"' in page.text and 'href="/leaderboards"' in page.text  # nav
     other = page_client(tenant, user_factory(tenant))
     holders = other.get("/badges/finisher")
     assert holders.status_int == 200 and "Grace Hopper" in holders.text
