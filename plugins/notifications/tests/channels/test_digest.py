@@ -151,6 +151,10 @@ def test_digest_gathers_pending_notifications_into_one_email_once(
     assert f"{tenant.slug}: 0 digests queued" in outputs[0]  # nobody weekly
     assert f"{tenant.slug}: 2 digests queued" in outputs[1]
     assert f"{tenant.slug}: 0 digests queued" in outputs[2]
+    for bad, error in ((["--tenant", "nope"], "unknown tenant"), (["--frequency", "monthly"], "")):
+        result = CliRunner().invoke(notifications, ["digest", *bad], obj=env)
+        assert result.exit_code != 0 and error in result.output
+    assert "'monthly' is not one of 'daily', 'weekly'" in result.output
     assert len(mailbox.refresh()) == 2
     by_address = {parsed(m)["To"].addresses[0].addr_spec: parsed(m) for m in mailbox}
     leftovers = by_address[quitter.email]
