@@ -238,9 +238,11 @@ def request_locale_name(request) -> str:
 
 def speak_to(request, user) -> str:
     """Make what ``request`` renders from now on speak ``user``'s language (else the
-    tenant's default, else the instance's): for a task or an email addressed to someone
-    other than the request's own user (a task's request has nobody signed in to
-    negotiate from). Returns the locale name."""
+    tenant's default, else the instance's) and show times in ``user``'s time zone
+    (``request.timezone``, the templates' date filters): for a task or an email
+    addressed to someone other than the request's own user (a task's request has nobody
+    signed in to negotiate from). Call it again for each recipient. Returns the locale
+    name."""
     settings = request.registry.settings
     tenant = getattr(request, "tenant", None)
     name = negotiate_locale(
@@ -251,6 +253,8 @@ def speak_to(request, user) -> str:
     )
     request._lh_locale_name = name
     request.__dict__.pop("locale", None)  # reified by an earlier use
+    request.__dict__["timezone"] = timezone_for(user, tenant)
+    request.__dict__.pop("_lh_shell_context", None)  # templates' cached locale and zone
     return name
 
 
@@ -285,16 +289,20 @@ def ngettext(request, singular: str, plural: str, n: int, **mapping: Any) -> str
 
 def request_timezone(request) -> tzinfo:
     """The user's time zone, else the tenant's, else UTC."""
-    names: list[str | None] = []
     try:
         user = request.identity
     except Exception:
         user = None
+    return timezone_for(user, getattr(request, "tenant", None))
+
+
+def timezone_for(user, tenant) -> tzinfo:
+    """``user``'s time zone (``users.timezone``), else ``tenant``'s, else UTC."""
+    names: list[str | None] = []
     if user is not None:
         names.append(getattr(user, "timezone", None))
-    tenant = getattr(request, "tenant", None)
     if tenant is not None:
-        names.append(tenant.default_timezone)
+        names.append(getattr(tenant, "default_timezone", None))
     for name in names:
         if name:
             try:

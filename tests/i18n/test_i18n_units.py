@@ -215,9 +215,15 @@ def test_speak_to_renders_in_the_recipients_language(registry):
 
     from learninghub.i18n import request_locale_name, speak_to
 
-    request = SimpleNamespace(registry=registry, tenant=SimpleNamespace(default_locale="es"))
+    tenant = SimpleNamespace(default_locale="es", default_timezone="Europe/Madrid")
+    request = SimpleNamespace(registry=registry, tenant=tenant)
     request.locale = "stale"  # reified by an earlier use: dropped
-    assert speak_to(request, SimpleNamespace(locale="ar")) == "ar"
+    request._lh_shell_context = {"locale": "stale"}  # the templates' cache: dropped
+    assert speak_to(request, SimpleNamespace(locale="ar", timezone="Asia/Tokyo")) == "ar"
     assert request_locale_name(request) == "ar" and "locale" not in request.__dict__
-    assert speak_to(request, SimpleNamespace(locale=None)) == "es"  # the tenant's
-    assert speak_to(request, SimpleNamespace(locale="xx")) == "es"  # not offered
+    assert "_lh_shell_context" not in request.__dict__
+    assert str(request.timezone) == "Asia/Tokyo"
+    assert speak_to(request, SimpleNamespace(locale=None, timezone="")) == "es"  # the tenant's
+    assert str(request.timezone) == "Europe/Madrid"
+    assert speak_to(request, SimpleNamespace(locale="xx", timezone="Mars/Base")) == "es"
+    assert str(request.timezone) == "Europe/Madrid"
