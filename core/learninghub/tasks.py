@@ -151,7 +151,6 @@ class TaskQueue:
         registry = self.request.registry
         after_commit(getattr(self.request, "tm", None), lambda: dispatch(registry, message))
 
-
     def _queued_already(self, key: tuple) -> bool:
         """Whether ``key`` was queued in the current transaction (and note it)."""
         tm = getattr(self.request, "tm", None)
@@ -275,11 +274,14 @@ class TaskSkipped(Exception):
 
 
 def make_tenant_request(registry, tenant, transaction_manager, path: str = "/") -> Request:
-    """A request bound to ``tenant`` for code running outside HTTP (tasks, CLI)."""
+    """A request bound to ``tenant`` for code running outside HTTP (tasks, CLI). Its
+    URLs (``route_url``, links in emails) are ``<scheme>://<slug>.<tenancy.base_domain>``,
+    https when the site is served over HTTPS (``auth.cookie_secure``, on in production)."""
+    scheme = "https" if registry.settings.get("auth.cookie_secure") else "http"
     base = (
-        f"http://{tenant.slug}.{registry.settings['tenancy.base_domain']}"
+        f"{scheme}://{tenant.slug}.{registry.settings['tenancy.base_domain']}"
         if tenant
-        else "http://localhost"
+        else f"{scheme}://localhost"
     )
     request = Request.blank(path, base_url=base)
     request.registry = registry

@@ -1,5 +1,7 @@
 """The event inbox (learninghub.inbox): kept once in the emitting transaction, processed
-once with the handler's writes, retried with a backoff, swept when lost."""
+once with the handler's writes, retried with a backoff, swept when lost. And two task
+queue behaviours the engagement plugins rely on: coalescing tasks, https links from
+task requests."""
 
 from __future__ import annotations
 
@@ -238,3 +240,20 @@ def test_a_coalescing_task_is_sent_once_per_transaction_and_arguments(
     with open_request(tenant) as request:  # a new transaction sends it again
         request.tasks.enqueue("testinbox.refresh", thing="a")
     assert dispatched[-1].kwargs == {"thing": "a"} and len(dispatched) == 5
+
+
+def test_task_requests_link_over_https_when_the_site_is_served_over_https(registry, tenant):
+    from learninghub.tasks import make_tenant_request
+
+    info = registry["tenancy.resolver"].by_id(tenant.id)
+    assert make_tenant_request(registry, info, None).application_url == (
+        f"http://{tenant.host}"  # the test app: auth.cookie_secure off
+    )
+    settings = registry.settings
+    previous = settings["auth.cookie_secure"]
+    settings["auth.cookie_secure"] = True
+    try:
+        url = make_tenant_request(registry, info, None).route_url("home")
+    finally:
+        settings["auth.cookie_secure"] = previous
+    assert url == f"https://{tenant.host}/"
