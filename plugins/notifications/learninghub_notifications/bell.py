@@ -39,7 +39,7 @@ def header_items(request) -> list[Markup]:
         '<span class="visually-hidden">{title}: </span>'
         '<span id="lh-bell-count" class="lh-bell-count" aria-live="polite" aria-atomic="true"'
         ' data-count="{count}">{label}</span></a>'
-        '<script src="{script}" defer></script>'
+        '<script defer src="{script}"></script>'
     ).format(
         href=escape(request.route_path("notifications.page.list")),
         count_url=escape(request.route_path("notifications.page.unread_count")),
