@@ -82,13 +82,14 @@ def test_unenrol_keeps_progress_and_enrolling_again_restores_it(
     assert again.status_int == 201
     assert again.json["status"] == "active" and again.json["progress_percent"] == 50
     assert course_row(setup.id).enrolment_count == 1
-    assert events.names() == [
+    ours = events.named("enrollment.")  # gamification adds its own (a badge)
+    assert [e.name for e in ours] == [
         "enrollment.enrollment.created",
         "enrollment.lesson.completed",
         "enrollment.enrollment.cancelled",
         "enrollment.enrollment.created",
     ]
-    assert events.events[-1].payload["reactivated"] is True
+    assert ours[-1].payload["reactivated"] is True
 
 
 def test_paid_course_is_refused_without_a_seller(catalog_tenant, user_factory, client, make_course):

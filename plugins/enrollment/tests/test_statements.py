@@ -89,5 +89,6 @@ def test_landing_and_lesson_pages_do_not_grow(
     many = cost(lessons=24, sections=4, others=12, learners=15)
     assert few == many, (few, many)
     # ceilings, with the shared parts (syllabus, instructors, reviews, announcements)
-    # already in pagecache.memo; PostgreSQL adds row-level security SETs (not page work)
-    assert many[0] <= 7 and many[1] <= 8, many
+    # already in pagecache.memo; PostgreSQL adds row-level security SETs (not page work);
+    # one statement is the notification bell's unread count (one indexed COUNT)
+    assert many[0] <= 8 and many[1] <= 9, many
