@@ -1,7 +1,8 @@
 """The bell in the page header (``learninghub_header_items``): a link to
 ``/notifications`` whose text says how many notifications are unread, in a polite live
 region that ``static/bell.js`` refreshes every ``poll_seconds`` from
-``/notifications/unread-count``."""
+``/notifications/unread-count`` (which answers the count and its label, translated on
+the server so every plural form of the language is used)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,6 @@ def unread_label(request, count: int) -> str:
     )
 
 
-def _plural(request, n: int) -> str:
-    return request.ngettext(
-        "%(num)s unread notification", "%(num)s unread notifications", n, num="%(num)s"
-    )
-
-
 def header_items(request) -> list[Markup]:
     if request.identity is None or not request.has_permission(P.VIEW):
         return []
@@ -33,8 +28,7 @@ def header_items(request) -> list[Markup]:
     _ = request.gettext
     html = (
         '<a class="lh-bell" href="{href}" id="lh-bell"'
-        ' data-count-url="{count_url}" data-poll-seconds="{seconds}"'
-        ' data-one="{one}" data-many="{many}">'
+        ' data-count-url="{count_url}" data-poll-seconds="{seconds}">'
         '<span aria-hidden="true" class="lh-bell-icon">&#128276;</span>'
         '<span class="visually-hidden">{title}: </span>'
         '<span id="lh-bell-count" class="lh-bell-count" aria-live="polite" aria-atomic="true"'
@@ -44,10 +38,6 @@ def header_items(request) -> list[Markup]:
         href=escape(request.route_path("notifications.page.list")),
         count_url=escape(request.route_path("notifications.page.unread_count")),
         seconds=int(seconds),
-        # the script fills %(num)s in; it knows the singular and one plural form (a
-        # fresh page says the count with the language's every plural form)
-        one=escape(_plural(request, 1)),
-        many=escape(_plural(request, 5)),
         title=escape(_("Notifications")),
         count=count,
         label=escape(unread_label(request, count)),

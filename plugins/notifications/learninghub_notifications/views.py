@@ -140,7 +140,11 @@ def unread_count(request):
     if request.identity is None or not request.has_permission(P.VIEW):
         status, body = (401, {"unread": None}) if request.identity is None else (403, {})
     else:
-        status, body = 200, {"unread": services.unread_count(request, request.identity.id)}
+        from .bell import unread_label
+
+        count = services.unread_count(request, request.identity.id)
+        # the label in the user's language with all its plural forms (Arabic has six)
+        status, body = 200, {"unread": count, "label": unread_label(request, count)}
     response = Response(
         json.dumps(body), status=status, content_type="application/json", charset="utf-8"
     )

@@ -49,7 +49,7 @@ def test_bell_list_and_marking_read(nt_tenant, learner, add_notification, page_b
     poll = b.get("/notifications/unread-count")
     assert (poll.status_int, poll.json, poll.headers["Cache-Control"]) == (
         200,
-        {"unread": 1},
+        {"unread": 1, "label": "1 unread notification"},
         "no-store",
     )
     unread = b.get("/notifications?unread=1")
@@ -108,7 +108,7 @@ def test_pages_refuse_anonymous_forbidden_other_users_and_tenants(
     assert foreign.get("/notifications").status_int == 303
     assert foreign.get("/notifications/unread-count").status_int == 401
     # the learner's own notification is untouched
-    assert page_browser(nt_tenant, learner).get("/notifications/unread-count").json == {"unread": 1}
+    assert page_browser(nt_tenant, learner).get("/notifications/unread-count").json["unread"] == 1
 
 
 def test_preferences_page(nt_tenant, learner, page_browser, rows):
@@ -173,3 +173,18 @@ def test_admin_defaults_page(nt_tenant, learner, user_factory, page_browser, row
     page = page_browser(nt_tenant, learner).get("/account/notifications")
     assert page.html.find("input", value="enrollment.enrolled|push").has_attr("checked")
     assert not page.html.find("input", value="enrollment.enrolled|email").has_attr("checked")
+
+
+def test_the_polled_label_uses_every_plural_form_of_the_language(
+    nt_tenant, user_factory, add_notification, page_browser, db
+):
+    arabic = user_factory(nt_tenant)
+    arabic.locale = "ar"
+    db.flush()
+    b = page_browser(nt_tenant, arabic)
+    labels = []
+    for _ in range(3):
+        labels.append(b.get("/notifications/unread-count").json["label"])
+        add_notification(nt_tenant, arabic, "Hi")
+    # none, one, two (the dual): three forms a one/other pair could not give
+    assert labels == ["لا توجد إشعارات غير مقروءة", "إشعار واحد غير مقروء", "إشعاران غير مقروءين"]

@@ -1,5 +1,6 @@
 /* The notification bell: asks /notifications/unread-count every data-poll-seconds
-   and updates the count in the bell's polite live region (screen readers hear the
+   and puts the label it answers (the count in the user's language, every plural form
+   of it) in the bell's polite live region (screen readers hear the
    change once). Stops when the session is gone (401/403); pauses while the page is
    hidden. No framework, no inline script (CSP). */
 (function () {
@@ -12,15 +13,10 @@
   var seconds = Math.max(1, parseInt(bell.dataset.pollSeconds, 10) || 30);
   var timer = null;
 
-  function label(count) {
-    var template = count === 1 ? bell.dataset.one : bell.dataset.many;
-    return template.replace("%(num)s", String(count));
-  }
-
-  function show(count) {
+  function show(count, label) {
     if (String(count) === region.dataset.count) { return; }
     region.dataset.count = String(count);
-    region.textContent = label(count);
+    region.textContent = label;
     bell.classList.toggle("lh-bell-unread", count > 0);
   }
 
@@ -35,7 +31,9 @@
       })
       .then(function (data) {
         if (data === null) { return; }
-        if (data && typeof data.unread === "number") { show(data.unread); }
+        if (data && typeof data.unread === "number" && typeof data.label === "string") {
+          show(data.unread, data.label);
+        }
         schedule();
       })
       .catch(function () { schedule(); });
@@ -48,6 +46,5 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && timer === null) { poll(); }
   });
-  show(parseInt(region.dataset.count, 10) || 0);
   schedule();
 })();
