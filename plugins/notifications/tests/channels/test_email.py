@@ -103,6 +103,7 @@ def test_an_enrolment_email_reaches_smtp_branded_in_spanish_and_unsubscribes(
     # on one line as written (an RFC 2047-encoded link is lost to mail clients)
     assert f"\nList-Unsubscribe: <{link}>\n".encode() in smtp_server.handler.raw[0]
     assert link in html and link in text
+    assert f"Deja de recibir estos correos: {link}" in text  # the user's language
     parts = urlsplit(link)
     assert parts.netloc == branded.host and parts.path.startswith("/notifications/unsubscribe/")
     # one click, as a mail client does it: no cookie, no CSRF token
