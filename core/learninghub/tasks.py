@@ -216,6 +216,13 @@ class DelayedTasks:
                 )
                 self._thread.start()
 
+    def clear(self) -> int:
+        """Forget every waiting message (tests); returns how many there were."""
+        with self._condition:
+            count = len(self._heap)
+            self._heap.clear()
+            return count
+
     def pending(self) -> list[TaskMessage]:
         """The messages still waiting, soonest first."""
         with self._condition:

@@ -415,6 +415,20 @@ def run_task(registry):
 
 
 @pytest.fixture
+def delayed(registry):
+    """The test app's in-process delayed tasks (``request.tasks.enqueue_at``; the timer
+    thread is off in tests), emptied before and after the test so that only this test's
+    tasks wait there: ``delayed.run_due(when)`` runs those due at ``when``,
+    ``delayed.pending()`` lists them."""
+    from learninghub.tasks import delayed_tasks
+
+    holder = delayed_tasks(registry)
+    holder.clear()
+    yield holder
+    holder.clear()
+
+
+@pytest.fixture
 def dispatched(monkeypatch) -> list:
     """Task messages (:class:`learninghub.tasks.TaskMessage`) handed to the task back
     end during the test, in order, captured instead of run: ``learninghub.tasks.dispatch``

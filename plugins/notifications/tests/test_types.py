@@ -131,19 +131,19 @@ def test_rendered_in_each_recipients_language(
         }
     finally:
         system_session(db)
-    # money in the recipient's locale: "12,50 €" in Spanish, "€12.50" in English
+    # Ana's in Spanish (text and money: "12,50 €"), Bob's in English ("€12.50")
     assert got[(ana.id, "payments.order_paid")][1].replace("\xa0", " ") == (
-        "We received 12,50 €. Thank you!"
+        "Hemos recibido 12,50 €. ¡Gracias!"
     )
     assert got[(bob.id, "payments.order_paid")] == (
         "Payment received for order B-8",
         "We received €12.50. Thank you!",
         f"/orders/{order_id}",
     )
-    assert got[(ana.id, "certificates.issued")][0] == "Your certificate for “Álgebra” is ready"
+    assert got[(ana.id, "certificates.issued")][0] == "Tu certificado de “Álgebra” está listo"
     assert got[(ana.id, "certificates.issued")][2] == f"/certificates/{certificate_id}"
     assert got[(bob.id, "reviews.replied")][2] == f"/courses/{course.course.slug}/reviews"
-    assert got[(ana.id, "enrollment.course_completed")][0] == "You completed “Álgebra”"
+    assert got[(ana.id, "enrollment.course_completed")][0] == "Has completado “Álgebra”"
     # a tenant-wide announcement: every active user but its author
     announced = {u for (u, t) in got if t == "announcements.published"}
     assert announced == {ana.id, bob.id}

@@ -16,7 +16,7 @@ import transaction
 
 from learninghub.db import bind_tenant, system_session, utcnow
 from learninghub.hookspecs import hookimpl
-from learninghub.tasks import delayed_tasks, make_tenant_request
+from learninghub.tasks import make_tenant_request
 from learninghub_notifications.channels import push
 from learninghub_notifications.models import Delivery, Notification, PushSubscription
 from learninghub_notifications.types import NotificationType, Rendered
@@ -189,7 +189,7 @@ def test_a_gone_subscription_expires_and_is_not_called_again(
 
 
 def test_a_push_service_error_is_retried_later(
-    registry, db, tenant, user_factory, push_service, poke, subscribed
+    db, tenant, user_factory, push_service, poke, subscribed, delayed
 ):
     learner = user_factory(tenant)
     browser = subscribed(tenant, learner, push_service, "flaky")
@@ -201,7 +201,7 @@ def test_a_push_service_error_is_retried_later(
     assert "HTTP 500" in delivery.last_error
 
     # the retry, when due, reaches the push service again and succeeds
-    assert delayed_tasks(registry).run_due(utcnow() + timedelta(hours=1)) == 1
+    assert delayed.run_due(utcnow() + timedelta(hours=1)) == 1
     (delivery,) = push_deliveries(db, tenant)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 2, "")
     first, second = push_service.requests_to("flaky")
