@@ -95,6 +95,8 @@ class PointsEntry(TenantScoped, Base):
         sa.UniqueConstraint("tenant_id", "user_id", "rule", "source_key"),
         sa.Index("ix_gamification_points_tenant_awarded", "tenant_id", "awarded_at"),
         sa.Index("ix_gamification_points_user", "tenant_id", "user_id"),
+        # the per-course leaderboards: one course's entries in a period
+        sa.Index("ix_gamification_points_course", "tenant_id", "course_id", "awarded_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)

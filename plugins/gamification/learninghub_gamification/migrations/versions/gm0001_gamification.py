@@ -188,6 +188,9 @@ def upgrade() -> None:
             batch_op.f("ix_gamification_points_tenant_id"), ["tenant_id"], unique=False
         )
         batch_op.create_index("ix_gamification_points_user", ["tenant_id", "user_id"], unique=False)
+        batch_op.create_index(
+            "ix_gamification_points_course", ["tenant_id", "course_id", "awarded_at"], unique=False
+        )
 
     op.create_table(
         "gamification_profiles",
@@ -300,6 +303,7 @@ def downgrade() -> None:
 
     op.drop_table("gamification_profiles")
     with op.batch_alter_table("gamification_points", schema=None) as batch_op:
+        batch_op.drop_index("ix_gamification_points_course")
         batch_op.drop_index("ix_gamification_points_user")
         batch_op.drop_index(batch_op.f("ix_gamification_points_tenant_id"))
         batch_op.drop_index("ix_gamification_points_tenant_awarded")
