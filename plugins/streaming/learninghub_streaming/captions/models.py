@@ -1,0 +1,3 @@
+"""Tables of the captions part."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""The tables of the streaming plugin, one module per part (the names are fixed by
+docs/design/streaming-contracts.md)."""
+
+from __future__ import annotations
+
+from .captions import models as captions  # noqa: F401
+from .transcoding import models as transcoding  # noqa: F401

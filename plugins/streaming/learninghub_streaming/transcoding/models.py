@@ -1,0 +1,3 @@
+"""Tables of the transcoding part."""
+
+from __future__ import annotations
