@@ -193,9 +193,7 @@ def _validate(request, rows: list[Row], duration_s) -> list[vtt.Cue] | None:
         cue = vtt.Cue(start, end, vtt.sanitize(row.text), number)
         cues.append(cue)
         by_line[number] = row
-    if bad:
-        return None
-    problems = vtt.check(cues, duration_s)
+    problems = vtt.check(cues, duration_s) if cues or not bad else []
     for problem in problems:
         row = by_line.get(problem.line or 0)
         where = {
@@ -209,7 +207,7 @@ def _validate(request, rows: list[Row], duration_s) -> list[vtt.Cue] | None:
                 rows[0].errors["text"] = _("Write at least one cue.")
             continue
         row.errors.setdefault(where, problem.message)
-    if problems:
+    if problems or bad:
         if not rows:
             rows.append(Row(errors={"text": _("Write at least one cue.")}))
         return None
