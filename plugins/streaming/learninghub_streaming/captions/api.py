@@ -53,11 +53,13 @@ def read_upload(request, model):
         data = None
         if upload is not None and hasattr(upload, "file"):
             data = upload.file.read(vtt.MAX_BYTES + 1)
-        meta = CaptionMeta if model is CaptionCreate else CaptionUpdate
+        meta = CaptionMeta if model is CaptionCreate and "text" not in fields else model
         try:
             parsed = meta.model_validate(fields)
         except ValidationError as exc:
             raise _invalid(exc) from None
+        if data is None and getattr(parsed, "text", None):
+            data = parsed.text  # a pasted text field instead of a file
         if data is None and model is CaptionCreate:
             raise ProblemError(
                 422,

@@ -55,6 +55,14 @@ def test_multipart_upload(world, client):
     )
     assert r.status_int == 201, r.text
     assert r.json["language"] == "fr" and r.json["label"] == "français"
+    put = client(world.tenant, world.uploader).app.put(
+        f"/api/v1/captions/{r.json['id']}",
+        {"label": "French"},
+        upload_files=[("file", "fr.vtt", VTT.encode("utf-8"))],
+        **client(world.tenant, world.uploader)._kw({}),
+    )
+    assert put.status_int == 200, put.text
+    assert put.json["label"] == "French" and put.json["vtt"] == VTT
     bad = client(world.tenant, world.uploader).app.post(
         f"/api/v1/media/{world.asset.id}/captions",
         {"language": "fr", "kind": "captions"},
@@ -138,6 +146,11 @@ def test_authorization_of_every_api_route(world, upload, client):
         assert getattr(anonymous, method)(*args).status_int == 401, url
         assert getattr(learner, method)(*args).status_int == 404, url  # enrolled, not editor
         assert getattr(foreign, method)(*args).status_int in (401, 404), url
+    # another tenant's admin on their own host does not find this tenant's rows
+    own_host = client(world.other_tenant, world.foreign_admin)
+    for method, url, body in routes:
+        args = (url, body) if body is not None else (url,)
+        assert getattr(own_host, method)(*args).status_int == 404, url
     # the asset's uploader (not staff of the course) is allowed
     uploader = client(world.tenant, world.uploader)
     for method, url, body in routes:
