@@ -24,7 +24,7 @@ from learninghub.templating import asset_url
 from . import services
 from .models import Stream
 
-TEMPLATE = "streaming/transcoding_panel.jinja2"
+TEMPLATE = "streaming/transcoding/panel.jinja2"
 
 
 def status_label(request, stream: Stream | None) -> str:
