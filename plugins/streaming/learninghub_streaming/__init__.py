@@ -14,6 +14,7 @@ module: a part implements a hook by defining a function named like the hook with
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -27,6 +28,8 @@ from .permissions import DEFAULT_GRANTS, StreamingPermission
 from .settings import StreamingSettings
 
 __version__ = "0.1.0"
+
+log = logging.getLogger(__name__)
 
 PARTS = ("transcoding", "captions")
 
@@ -63,18 +66,21 @@ def _part_hooks(name: str) -> Iterator[Any]:
             yield function
 
 
+def _answers(name: str, **kwargs: Any) -> Iterator[Any]:
+    """Each part's answer; a part that raises is logged and skipped, like a plugin
+    under ``request.hooks``, so that it never hides the other parts' answers."""
+    for function in _part_hooks(name):
+        try:
+            yield function(**kwargs)
+        except Exception:
+            log.exception(
+                "streaming: hook %s of part %s raised; skipped", name, function.__module__
+            )
+
+
 def _gather(name: str, **kwargs: Any) -> list:
     """Concatenate the lists the parts answer."""
-    return [item for function in _part_hooks(name) for item in (function(**kwargs) or [])]
-
-
-def _first(name: str, **kwargs: Any) -> Any:
-    """The first answer that is not None."""
-    for function in _part_hooks(name):
-        answer = function(**kwargs)
-        if answer is not None:
-            return answer
-    return None
+    return [item for answer in _answers(name, **kwargs) for item in (answer or [])]
 
 
 @hookimpl
@@ -89,6 +95,7 @@ def learninghub_courses_teach_links(request, course) -> list:
 
 @hookimpl
 def learninghub_domain_event_emitted(request, event) -> None:
+    # inside the emitting transaction: an error here must propagate (nothing kept half)
     for function in _part_hooks("domain_event_emitted"):
         function(request=request, event=event)
 
