@@ -202,7 +202,8 @@ def command(job: Job) -> list[str]:
                 f"format=yuv420p[o{i}]"
             )
         graph.append(
-            f"[vp]select='gte(t\\,{poster_time(job.duration):.3f})',"
+            # the first frame at or after the poster's time, and only that one
+            f"[vp]select='isnan(prev_selected_t)*gte(t\\,{poster_time(job.duration):.3f})',"
             f"scale={top.width}:{top.height},setsar=1[poster]"
         )
         graph.append(
@@ -253,9 +254,11 @@ def command(job: Job) -> list[str]:
     args += ["-master_pl_name", MASTER, "-var_stream_map", " ".join(stream_map)]
     args.append(os.path.join(out, "%v", PLAYLIST))
     if job.has_video:
-        args += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1"]
+        # one frame reaches each image (the select and tile filters): no -frames:v,
+        # whose early end of an output costs the whole run a sync queue (measured)
+        args += ["-map", "[poster]", "-q:v", "3", "-update", "1"]
         args.append(os.path.join(out, POSTER))
-        args += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5", "-update", "1"]
+        args += ["-map", "[sprite]", "-q:v", "5", "-update", "1"]
         args.append(os.path.join(out, SPRITE))
     return args
 
