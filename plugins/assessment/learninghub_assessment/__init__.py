@@ -15,13 +15,9 @@ function named like the hook without its ``learninghub_`` prefix.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from types import ModuleType
-from typing import Any
-
 from learninghub.hookspecs import hookimpl
 from learninghub.manifest import PluginManifest
+from learninghub.parts import PluginParts
 
 from . import models  # noqa: F401  (register the tables)
 from .installer import AssessmentInstaller
@@ -30,7 +26,7 @@ from .settings import AssessmentSettings
 
 __version__ = "0.1.0"
 
-PARTS = ("questions", "quizzes", "assignments", "gradebook")
+PARTS = PluginParts(__name__, ("questions", "quizzes", "assignments", "gradebook"))
 
 manifest = PluginManifest(
     name="assessment",
@@ -52,90 +48,63 @@ def includeme(config) -> None:
         config.include(f".{part}")
 
 
-def _part_hooks(name: str) -> Iterator[Any]:
-    for part in PARTS:
-        try:
-            module: ModuleType = importlib.import_module(f"{__name__}.{part}.hooks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{part}.hooks":
-                raise
-            continue
-        function = getattr(module, name, None)
-        if function is not None:
-            yield function
-
-
-def _gather(name: str, **kwargs: Any) -> list:
-    """Concatenate the lists the parts answer."""
-    return [item for function in _part_hooks(name) for item in (function(**kwargs) or [])]
-
-
-def _first(name: str, **kwargs: Any) -> Any:
-    """The first answer that is not None."""
-    for function in _part_hooks(name):
-        answer = function(**kwargs)
-        if answer is not None:
-            return answer
-    return None
-
-
 @hookimpl
 def learninghub_content_lesson_types(request) -> list:
-    return _gather("content_lesson_types", request=request)
+    return PARTS.gather("content_lesson_types", request=request)
 
 
 @hookimpl
 def learninghub_content_lesson_actions(request, course, lesson) -> list:
-    return _gather("content_lesson_actions", request=request, course=course, lesson=lesson)
+    return PARTS.gather("content_lesson_actions", request=request, course=course, lesson=lesson)
 
 
 @hookimpl
 def learninghub_courses_teach_links(request, course) -> list:
-    return _gather("courses_teach_links", request=request, course=course)
+    return PARTS.gather("courses_teach_links", request=request, course=course)
 
 
 @hookimpl
 def learninghub_media_can_access(request, asset):
-    return _first("media_can_access", request=request, asset=asset)
+    return PARTS.first("media_can_access", request=request, asset=asset)
 
 
 @hookimpl
 def learninghub_nav_items(request) -> list:
-    return _gather("nav_items", request=request)
+    return PARTS.gather("nav_items", request=request)
 
 
 @hookimpl
 def learninghub_dashboard_widgets(request) -> list:
-    return _gather("dashboard_widgets", request=request)
+    return PARTS.gather("dashboard_widgets", request=request)
 
 
 @hookimpl
 def learninghub_domain_event(request, event) -> None:
-    for function in _part_hooks("domain_event"):
-        function(request=request, event=event)
+    PARTS.call_each("domain_event", request=request, event=event)
 
 
 @hookimpl
 def learninghub_audit_auditable_events(request) -> list:
-    return _gather("audit_auditable_events", request=request)
+    return PARTS.gather("audit_auditable_events", request=request)
 
 
 @hookimpl
 def learninghub_webhooks_event_types(request) -> list:
-    return _gather("webhooks_event_types", request=request)
+    return PARTS.gather("webhooks_event_types", request=request)
 
 
 @hookimpl
 def learninghub_certificates_requirements(request, course, user_id) -> list:
-    return _gather("certificates_requirements", request=request, course=course, user_id=user_id)
+    return PARTS.gather(
+        "certificates_requirements", request=request, course=course, user_id=user_id
+    )
 
 
 @hookimpl
 def learninghub_certificates_course_grade(request, course, user_id):
-    return _first("certificates_course_grade", request=request, course=course, user_id=user_id)
+    return PARTS.first("certificates_course_grade", request=request, course=course, user_id=user_id)
 
 
 @hookimpl
 def learninghub_demo_data(request) -> None:
-    for function in _part_hooks("demo_data"):
-        function(request=request)
+    PARTS.call_each("demo_data", request=request)

@@ -16,13 +16,9 @@ without its ``learninghub_`` prefix.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from types import ModuleType
-from typing import Any
-
 from learninghub.hookspecs import hookimpl
 from learninghub.manifest import PluginManifest
+from learninghub.parts import PluginParts
 
 from . import models  # noqa: F401  (register the tables)
 from .installer import PaymentsInstaller
@@ -33,7 +29,7 @@ __version__ = "0.1.0"
 
 #: in the order their hooks are asked: ``plans`` answers the paid-enrolment control for
 #: subscribers ("Included in your plan") before ``orders`` offers to buy the course
-PARTS = ("plans", "orders", "stripe_gateway")
+PARTS = PluginParts(__name__, ("plans", "orders", "stripe_gateway"))
 
 manifest = PluginManifest(
     name="payments",
@@ -58,33 +54,6 @@ def includeme(config) -> None:
         config.include(f".{part}")
 
 
-def _part_hooks(name: str) -> Iterator[Any]:
-    for part in PARTS:
-        try:
-            module: ModuleType = importlib.import_module(f"{__name__}.{part}.hooks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{part}.hooks":
-                raise
-            continue
-        function = getattr(module, name, None)
-        if function is not None:
-            yield function
-
-
-def _gather(name: str, **kwargs: Any) -> list:
-    """Concatenate the lists the parts answer."""
-    return [item for function in _part_hooks(name) for item in (function(**kwargs) or [])]
-
-
-def _first(name: str, **kwargs: Any) -> Any:
-    """The first answer that is not None."""
-    for function in _part_hooks(name):
-        answer = function(**kwargs)
-        if answer is not None:
-            return answer
-    return None
-
-
 @hookimpl
 def learninghub_addhooks(pluginmanager) -> None:
     from . import hookspecs
@@ -94,52 +63,49 @@ def learninghub_addhooks(pluginmanager) -> None:
 
 @hookimpl
 def learninghub_nav_items(request) -> list:
-    return _gather("nav_items", request=request)
+    return PARTS.gather("nav_items", request=request)
 
 
 @hookimpl
 def learninghub_user_menu_items(request) -> list:
-    return _gather("user_menu_items", request=request)
+    return PARTS.gather("user_menu_items", request=request)
 
 
 @hookimpl
 def learninghub_admin_sections(request) -> list:
-    return _gather("admin_sections", request=request)
+    return PARTS.gather("admin_sections", request=request)
 
 
 @hookimpl
 def learninghub_dashboard_widgets(request) -> list:
-    return _gather("dashboard_widgets", request=request)
+    return PARTS.gather("dashboard_widgets", request=request)
 
 
 @hookimpl
 def learninghub_domain_event(request, event) -> None:
-    for function in _part_hooks("domain_event"):
-        function(request=request, event=event)
+    PARTS.call_each("domain_event", request=request, event=event)
 
 
 @hookimpl
 def learninghub_audit_auditable_events(request) -> list:
-    return _gather("audit_auditable_events", request=request)
+    return PARTS.gather("audit_auditable_events", request=request)
 
 
 @hookimpl
 def learninghub_webhooks_event_types(request) -> list:
-    return _gather("webhooks_event_types", request=request)
+    return PARTS.gather("webhooks_event_types", request=request)
 
 
 @hookimpl
 def learninghub_enrollment_paid_enrolment(request, course):
-    return _first("enrollment_paid_enrolment", request=request, course=course)
+    return PARTS.first("enrollment_paid_enrolment", request=request, course=course)
 
 
 @hookimpl
 def learninghub_payments_order_settled(request, order, outcome) -> None:
-    for function in _part_hooks("payments_order_settled"):
-        function(request=request, order=order, outcome=outcome)
+    PARTS.call_each("payments_order_settled", request=request, order=order, outcome=outcome)
 
 
 @hookimpl
 def learninghub_demo_data(request) -> None:
-    for function in _part_hooks("demo_data"):
-        function(request=request)
+    PARTS.call_each("demo_data", request=request)

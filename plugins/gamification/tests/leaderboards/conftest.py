@@ -4,6 +4,7 @@ moved to database 9; skipped with a reason without it)."""
 
 from __future__ import annotations
 
+import abc
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC
@@ -20,7 +21,7 @@ from learninghub_gamification.leaderboards.sql import SQLLeaderboard
 REDIS_URL = redis_test_url(default_db=9)
 
 
-class Harness:
+class Harness(abc.ABC):
     """Feeds a back end the way production does: the ledger row (and the privacy
     switch) first, then the board call."""
 
@@ -30,8 +31,9 @@ class Harness:
         self.board = board
         self.tenant_id = tenant_id
 
+    @abc.abstractmethod
     def reset(self) -> None:
-        raise NotImplementedError
+        """Empty the board (each implementation its own way)."""
 
     def feed(self, entries: Iterable[Entry], zone) -> None:
         for e in entries:
