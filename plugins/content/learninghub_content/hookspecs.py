@@ -54,3 +54,11 @@ class ContentSpecs:
         """The ids (a set of UUIDs) of ``course``'s lessons the request's user has
         completed, shown as marks in the player's curriculum; None: no opinion.
         Called once per page (one query, not one per lesson)."""
+
+    @hookspec(firstresult=True)
+    def learninghub_content_media_player(self, request, course, lesson, version):
+        """``Markup`` that plays the media of a ``video`` or ``audio`` lesson in place
+        of the default ``<video>``/``<audio>`` of the type's template (the lesson's
+        text still follows), or None to keep the default. Called only when the
+        viewer may see the lesson and ``version.media_asset_id`` is set; the
+        streaming plugin answers with its HLS player. Escape what you interpolate."""

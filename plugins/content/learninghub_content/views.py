@@ -161,6 +161,16 @@ def player(request):
             embed_url = None
     else:
         embed_url = None
+    media_player = None
+    if (
+        allowed
+        and version is not None
+        and version.media_asset_id is not None
+        and lesson.type in ("video", "audio")
+    ):
+        media_player = request.hooks.learninghub_content_media_player(
+            request=request, course=course, lesson=lesson, version=version
+        )
     return {
         "course": course,
         "course_url": courses.course_url(request, course),
@@ -171,7 +181,8 @@ def player(request):
         "staff": staff,
         "type_template": lesson_type.template if lesson_type else None,
         "body": body_markup(version.body) if version is not None else Markup(""),
-        "media_url": _media_url(request, version) if allowed else None,
+        "media_player": media_player,
+        "media_url": _media_url(request, version) if allowed and media_player is None else None,
         "embed_url": embed_url,
         "tracks": [],
         "sidebar": sidebar,

@@ -4,7 +4,8 @@ Upgrades video and audio lessons: an adaptive HLS ladder transcoded by one ffmpe
 process per upload, AES-128 key-protected playback, captions and subtitles, and (later)
 video analytics. The contract is docs/design/streaming-contracts.md.
 
-The package is split into parts (``transcoding``, ``captions``), each with its own
+The package is split into parts (``transcoding``, ``captions``, ``playback``,
+``player``, ``analytics``, ``downloads``), each with its own
 routes (``includeme``) and an optional ``hooks`` module. Pluggy registers only this
 module, so the hook implementations below gather the answers of every part's ``hooks``
 module: a part implements a hook by defining a function named like the hook without its
@@ -24,7 +25,9 @@ from .settings import StreamingSettings
 
 __version__ = "0.1.0"
 
-PARTS = PluginParts(__name__, ("transcoding", "captions"))
+PARTS = PluginParts(
+    __name__, ("transcoding", "captions", "playback", "player", "analytics", "downloads")
+)
 
 manifest = PluginManifest(
     name="streaming",
@@ -49,6 +52,13 @@ def includeme(config) -> None:
 @hookimpl
 def learninghub_content_lesson_actions(request, course, lesson) -> list:
     return PARTS.gather("content_lesson_actions", request=request, course=course, lesson=lesson)
+
+
+@hookimpl
+def learninghub_content_media_player(request, course, lesson, version):
+    return PARTS.first(
+        "content_media_player", request=request, course=course, lesson=lesson, version=version
+    )
 
 
 @hookimpl

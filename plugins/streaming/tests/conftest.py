@@ -124,3 +124,78 @@ def stream_row(db):
         return db.get(Stream, stream_id)
 
     return read
+
+
+class _PublishedCache:
+    """One real transcode per kind of clip per session; later streams copy its files."""
+
+    def __init__(self) -> None:
+        self.made: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="session")
+def _published_cache() -> _PublishedCache:
+    return _PublishedCache()
+
+
+@pytest.fixture
+def ready_stream(db, clips, clip_asset, media_storage, run_task, _published_cache):
+    """``ready_stream(tenant, asset=None, kind="video", owner=None)``: a ``ready``
+    stream of ``asset`` (made from the 3 s clip of ``kind``, ``video`` 640×360 with
+    sound or ``audio``, when None). The first stream of each kind in the session is a
+    real transcode (the task); the next ones copy its published files under their own
+    prefix and reuse its sealed key, which is what the pipeline would have produced."""
+    from learninghub_streaming.transcoding import services
+    from learninghub_streaming.transcoding.models import Stream
+
+    def make(tenant, asset=None, kind: str = "video", owner=None) -> Stream:
+        if asset is None:
+            path = clips.video() if kind == "video" else clips.audio()
+            content_type = "video/mp4" if kind == "video" else "audio/mpeg"
+            asset = clip_asset(tenant, path, owner, content_type=content_type)
+        cached = _published_cache.made.get(kind)
+        stream = Stream(tenant_id=tenant.id, asset_id=asset.id, status="queued", segment_s=2)
+        db.add(stream)
+        db.flush()
+        if cached is None:
+            assert run_task(tenant, services.TRANSCODE_TASK, stream_id=str(stream.id)) == "done"
+            db.expire_all()
+            stream = db.get(Stream, stream.id)
+            assert stream.status == "ready", stream.error
+            prefix = stream.published_prefix
+            _published_cache.made[kind] = {
+                "files": {
+                    key[len(prefix) :]: media_storage.read(tenant.id, key)
+                    for key in media_storage.list(tenant.id, prefix)
+                },
+                "columns": {
+                    name: getattr(stream, name)
+                    for name in (
+                        "duration_s",
+                        "source_width",
+                        "source_height",
+                        "has_video",
+                        "has_audio",
+                        "renditions",
+                        "segment_s",
+                        "key_sealed",
+                        "key_id",
+                    )  # fmt: skip
+                },
+            }
+            return stream
+        prefix = f"{services.asset_prefix(asset.id)}{uuid.uuid4().hex}/"
+        for name, data in cached["files"].items():
+            media_storage.save(
+                tenant.id, prefix + name, data, content_type=services._content_type(name)
+            )
+        for name, value in cached["columns"].items():
+            setattr(stream, name, value)
+        stream.status = "ready"
+        stream.progress_percent = 100
+        stream.published_prefix = prefix
+        stream.finished_at = utcnow()
+        db.flush()
+        return stream
+
+    return make

@@ -27,6 +27,10 @@ class Stream(TenantScoped, Base):
         sa.CheckConstraint(
             "progress_percent >= 0 AND progress_percent <= 100", name="progress_percent"
         ),
+        sa.CheckConstraint(
+            "download_status IN ('none', 'queued', 'processing', 'ready', 'failed')",
+            name="download_status",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
@@ -47,6 +51,13 @@ class Stream(TenantScoped, Base):
     published_prefix: Mapped[str] = mapped_column(sa.String(300), default="")
     key_sealed: Mapped[str] = mapped_column(sa.Text, default="")
     key_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: the offline download (downloads part): allowed by an editor; the file (an MP4
+    #: or, for audio, an MP3) made from the upload when allowed
+    downloadable: Mapped[bool] = mapped_column(default=False)
+    download_status: Mapped[str] = mapped_column(sa.String(20), default="none")
+    download_key: Mapped[str] = mapped_column(sa.String(300), default="")
+    download_size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    download_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,7 @@
+"""The analytics part of the streaming plugin (docs/design/streaming-contracts.md, "analytics")."""
+
+from __future__ import annotations
+
+
+def includeme(config) -> None:
+    """Routes and views of this part."""
