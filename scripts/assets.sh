@@ -4,6 +4,7 @@
 #
 #   vendor/htmx.min.js            htmx.org dist/htmx.min.js
 #   vendor/alpine.min.js          alpinejs dist/cdn.min.js
+#   vendor/hls.min.js             hls.js dist/hls.min.js (the streaming plugin's player)
 #   vendor/fonts/<key>.css        @font-face rules, weights 400 and 700 (latin + latin-ext,
 #   vendor/fonts/<key>/*.woff2    or arabic for the Arabic fonts), pointing at the copied
 #                                 woff2 files; <key> as in learninghub.branding.FONTS
@@ -43,7 +44,7 @@ FONTS=(
 )
 WEIGHTS="400,700"
 # every file the copy produces besides the fonts' woff2 (checked by the fast path)
-EXPECTED=("$VENDOR/htmx.min.js" "$VENDOR/alpine.min.js")
+EXPECTED=("$VENDOR/htmx.min.js" "$VENDOR/alpine.min.js" "$VENDOR/hls.min.js")
 for spec in "${FONTS[@]}"; do
   EXPECTED+=("$VENDOR/fonts/${spec%%:*}.css")
 done
@@ -91,6 +92,7 @@ rm -rf "$VENDOR.tmp"
 mkdir -p "$VENDOR.tmp/fonts"
 cp "$NM/htmx.org/dist/htmx.min.js" "$VENDOR.tmp/htmx.min.js"
 cp "$NM/alpinejs/dist/cdn.min.js" "$VENDOR.tmp/alpine.min.js"
+cp "$NM/hls.js/dist/hls.min.js" "$VENDOR.tmp/hls.min.js"
 
 # Fontsource's <weight>.css holds one @font-face per subset, with its unicode-range;
 # keep the wanted subsets, point src at the copied woff2 only (every browser we support
