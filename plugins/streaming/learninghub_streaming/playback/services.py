@@ -1,0 +1,196 @@
+"""Signed playback URLs of a ready stream (docs/design/streaming-contracts.md, "playback").
+
+Every file of a stream is served under one signed prefix::
+
+    /streaming/hls/{scope}/{stream_id}/{exp}/{sig}/{path}
+
+``sig`` is an HMAC-SHA256 (key derived from the kernel's ``secret.key`` for the
+purpose ``streaming.hls``) over the tenant, the scope, the stream, the user the URL was
+made for and ``exp``: the relative URIs of the playlists resolve under the same prefix,
+so one signature covers a page load. The decryption key has its own URL
+(``/streaming/keys/{stream_id}?scope=&exp=&t=``) whose token (purpose
+``streaming.key``) lives ``key_token_seconds`` only; the media playlists are rewritten
+with a fresh one each time they are served.
+
+The callers (the player, analytics...) decide first that the user may watch
+(:func:`learninghub_streaming.playback.access.may_watch`); these functions only sign.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+import time
+from typing import Any
+from urllib.parse import quote
+
+from . import access
+
+PLUGIN = "streaming"
+HLS_PURPOSE = "streaming.hls"
+KEY_PURPOSE = "streaming.key"
+HLS_ROUTE = "streaming.hls"
+KEY_ROUTE = "streaming.key"
+MASTER = "master.m3u8"
+SUBS_DIR = "subs"
+#: a signed prefix's ``exp`` is rounded up to this (a page reloaded within the minute
+#: gets the same URLs, which the browser has cached)
+EXP_ROUNDING = 60
+
+
+def now() -> int:
+    """The Unix time (a function of its own: tests move the clock)."""
+    return int(time.time())
+
+
+# ----------------------------------------------------------------- signatures
+
+
+def _signing_key(registry, purpose: str) -> bytes:
+    secret = registry.settings["secret.key"].encode()
+    return hmac.new(secret, b"learninghub-" + purpose.encode(), hashlib.sha256).digest()
+
+
+def signature(request, purpose: str, scope: str, stream_id, user_id, exp: int) -> str:
+    """The signature of (tenant, scope, stream, user, exp) for ``purpose``
+    (:data:`HLS_PURPOSE` or :data:`KEY_PURPOSE`), URL-safe base64 without padding."""
+    message = "\n".join(
+        [
+            purpose,
+            str(request.tenant.id),
+            str(scope),
+            str(stream_id),
+            str(user_id or "-"),
+            str(int(exp)),
+        ]
+    ).encode()
+    digest = hmac.new(_signing_key(request.registry, purpose), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def check_signature(request, purpose: str, scope: Any, stream_id, exp: Any, sig: Any) -> bool:
+    """True when ``sig`` was made for ``purpose`` by this tenant for the request's
+    (signed-in) user, this scope and stream, and ``exp`` is not past."""
+    user = request.identity
+    if user is None or request.tenant is None:
+        return False
+    name = access.parse_scope(scope)
+    if name is None or name != scope:
+        return False
+    try:
+        expires = int(str(exp))
+    except (TypeError, ValueError):
+        return False
+    if str(expires) != str(exp) or expires < now():
+        return False
+    expected = signature(request, purpose, name, stream_id, user.id, expires)
+    return hmac.compare_digest(expected.encode(), str(sig).encode())
+
+
+def _scope(scope: Any) -> str:
+    name = access.parse_scope(scope)
+    if name is None:
+        raise ValueError(f"not a playback scope: {scope!r}")
+    return name
+
+
+def _user_id(request):
+    user = request.identity
+    if user is None:
+        raise ValueError("playback URLs are made for a signed-in user")
+    return user.id
+
+
+# ----------------------------------------------------------------- the HLS prefix
+
+
+def hls_expiry(request, stream) -> int:
+    """``exp`` of a new signed prefix: now + max(``playback_ttl_seconds``, 2 ×
+    duration), rounded up to the minute."""
+    settings = request.plugin_settings(PLUGIN)
+    ttl = max(int(settings.playback_ttl_seconds), math.ceil(2 * (stream.duration_s or 0)))
+    return -(-(now() + ttl) // EXP_ROUNDING) * EXP_ROUNDING
+
+
+def prefix_url(request, stream, scope: Any, exp: int | None = None) -> str:
+    """The signed prefix (ending with ``/``) of the stream's files for the request's
+    user in ``scope``."""
+    name = _scope(scope)
+    if exp is None:
+        exp = hls_expiry(request, stream)
+    sig = signature(request, HLS_PURPOSE, name, stream.id, _user_id(request), exp)
+    # built by hand: route_path would quote the slashes of the file path
+    return request.route_path(
+        HLS_ROUTE, scope=name, stream_id=str(stream.id), exp=str(exp), sig=sig, path=""
+    )
+
+
+def file_url(request, stream, scope: Any, path: str, exp: int | None = None) -> str:
+    """The signed URL of the file ``path`` of the stream (a name of the published set,
+    or ``subs/<caption id>.m3u8`` / ``.vtt``) for the request's user in ``scope``.
+    The caller checked :func:`access.may_watch`."""
+    return prefix_url(request, stream, scope, exp) + quote(path.lstrip("/"), safe="/")
+
+
+def master_url(request, stream, scope: Any) -> str:
+    """The signed URL of the stream's master playlist (what the player loads)."""
+    return file_url(request, stream, scope, MASTER)
+
+
+def subtitle_path(caption, ext: str = "vtt") -> str:
+    return f"{SUBS_DIR}/{caption.id}.{ext}"
+
+
+def tracks(request, stream, scope: Any) -> list[dict]:
+    """The caption tracks of the stream's asset for ``<track>`` elements:
+    ``{id, kind, srclang, label, src, default}``, ``src`` a signed
+    ``subs/<caption id>.vtt`` URL; the first track is the default."""
+    from ..captions import services as captions
+
+    exp = hls_expiry(request, stream)
+    out = []
+    for index, caption in enumerate(captions.tracks(request, stream.asset_id)):
+        out.append(
+            {
+                "id": str(caption.id),
+                "kind": caption.kind,
+                "srclang": caption.language,
+                "label": caption.label or captions.language_name(caption.language),
+                "src": file_url(request, stream, scope, subtitle_path(caption), exp),
+                "default": index == 0,
+            }
+        )
+    return out
+
+
+# ----------------------------------------------------------------- the key
+
+
+def key_expiry(request) -> int:
+    return now() + int(request.plugin_settings(PLUGIN).key_token_seconds)
+
+
+def key_url(request, stream, scope: Any, exp: int | None = None) -> str:
+    """The URL of the stream's decryption key with a token valid ``key_token_seconds``
+    (or until ``exp``), bound to the request's user, the stream and the scope."""
+    name = _scope(scope)
+    if exp is None:
+        exp = key_expiry(request)
+    token = signature(request, KEY_PURPOSE, name, stream.id, _user_id(request), exp)
+    return request.route_path(
+        KEY_ROUTE,
+        stream_id=str(stream.id),
+        _query={"scope": name, "exp": str(exp), "t": token},
+    )
+
+
+def stream_key(registry, stream) -> bytes:
+    """The 16 bytes of the stream's AES-128 key (unsealed)."""
+    from learninghub.secrets import secret_box
+
+    key = bytes.fromhex(secret_box(registry).open(stream.key_sealed))
+    if len(key) != 16:
+        raise ValueError("the stream's key is not 16 bytes")
+    return key

@@ -1,0 +1,169 @@
+"""Fixtures of the playback tests: a published course whose video lesson uses a real,
+transcoded stream (the shared ``ready_stream``), its instructor, the asset's uploader
+(not staff), an enrolled learner, an outsider (same tenant, not enrolled) and another
+tenant's admin; helpers to sign URLs for a user and to decrypt and read segments."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from learninghub.db import utcnow
+
+VTT = (
+    "WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nFirst cue\n\n"
+    "00:00:01.800 --> 00:00:02.800\nSecond cue\n"
+)
+
+
+@dataclass
+class World:
+    tenant: Any
+    other_tenant: Any
+    instructor: Any
+    uploader: Any
+    learner: Any
+    outsider: Any
+    foreign_admin: Any
+    course: Any
+    lesson: Any
+    asset: Any
+    stream: Any
+    enrollment: Any
+
+    @property
+    def scope(self) -> str:
+        return str(self.lesson.id)
+
+
+def _set_asset(db, lesson, asset) -> None:
+    from learninghub_content.models import LessonVersion
+
+    for version in db.scalars(sa.select(LessonVersion).where(LessonVersion.lesson_id == lesson.id)):
+        version.media_asset_id = asset.id
+    db.flush()
+
+
+@pytest.fixture
+def make_world(
+    db,
+    tenant,
+    other_tenant,
+    user_factory,
+    make_course,
+    enrol_directly,
+    clips,
+    clip_asset,
+    ready_stream,
+):
+    """``make_world(kind="video")``: the world around a ready stream of ``kind``."""
+
+    def make(kind: str = "video") -> World:
+        instructor = user_factory(tenant, "instructor")
+        uploader = user_factory(tenant, "instructor")
+        setup = make_course(tenant, lessons=2, instructor=instructor, lesson_types=[kind, kind])
+        path = clips.video() if kind == "video" else clips.audio()
+        content_type = "video/mp4" if kind == "video" else "audio/mpeg"
+        asset = clip_asset(tenant, path, uploader, content_type=content_type)
+        lesson = setup.lessons[0]
+        _set_asset(db, lesson, asset)
+        stream = ready_stream(tenant, asset, kind=kind)
+        learner = user_factory(tenant, "learner")
+        enrollment = enrol_directly(tenant, setup.course, learner)
+        return World(
+            tenant,
+            other_tenant,
+            instructor,
+            uploader,
+            learner,
+            user_factory(tenant, "learner"),
+            user_factory(other_tenant, "admin"),
+            setup.course,
+            lesson,
+            asset,
+            stream,
+            enrollment,
+        )
+
+    return make
+
+
+@pytest.fixture
+def world(make_world) -> World:
+    return make_world("video")
+
+
+@pytest.fixture
+def add_caption(db):
+    """``add_caption(world, language="en", vtt=VTT, label="")``: a caption row."""
+    from learninghub_streaming.captions.models import Caption
+
+    def make(world: World, language: str = "en", vtt: str = VTT, label: str = "") -> Any:
+        caption = Caption(
+            id=uuid.uuid4(),
+            tenant_id=world.tenant.id,
+            asset_id=world.asset.id,
+            language=language,
+            label=label,
+            kind="subtitles",
+            vtt=vtt,
+            updated_at=utcnow(),
+        )
+        db.add(caption)
+        db.flush()
+        return caption
+
+    return make
+
+
+@pytest.fixture
+def signed(registry, db):
+    """``signed(world, user, fn, *args, scope=None, **kw)``: call a playback service
+    (``fn(request, stream, scope, *args)``) as ``user`` of the world's tenant, outside
+    any HTTP request (what the player page would have made)."""
+    from learninghub.tasks import make_tenant_request
+
+    def call(world: World, user, fn, *args, scope: str | None = None, **kw):
+        info = registry["tenancy.resolver"].by_id(world.tenant.id)
+        request = make_tenant_request(registry, info, None)
+        request.__dict__["db"] = db
+        request.__dict__["_lh_identity"] = user
+        return fn(request, world.stream, scope or world.scope, *args, **kw)
+
+    return call
+
+
+# ----------------------------------------------------------------- MPEG-TS helpers
+
+
+def playlist_uris(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def key_uri(text: str) -> str:
+    return re.search(r'#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"', text).group(1)
+
+
+def is_transport_stream(data: bytes) -> bool:
+    return (
+        len(data) > 0
+        and len(data) % 188 == 0
+        and all(data[i] == 0x47 for i in range(0, len(data), 188))
+    )
+
+
+def decrypt(data: bytes, key: bytes, sequence: int) -> bytes:
+    """AES-128-CBC with the segment's sequence number as IV and PKCS#7 padding, as an
+    HLS player does; raises ValueError when the padding is wrong."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(sequence.to_bytes(16, "big"))).decryptor()
+    clear = decryptor.update(data) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    return unpadder.update(clear) + unpadder.finalize()
