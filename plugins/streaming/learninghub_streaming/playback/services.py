@@ -21,12 +21,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import math
+import posixpath
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
-from . import access
+from learninghub.secrets import SecretError, secret_box
+
+from . import access, mpegts
+
+log = logging.getLogger(__name__)
 
 PLUGIN = "streaming"
 HLS_PURPOSE = "streaming.hls"
@@ -188,9 +196,68 @@ def key_url(request, stream, scope: Any, exp: int | None = None) -> str:
 
 def stream_key(registry, stream) -> bytes:
     """The 16 bytes of the stream's AES-128 key (unsealed)."""
-    from learninghub.secrets import secret_box
-
     key = bytes.fromhex(secret_box(registry).open(stream.key_sealed))
     if len(key) != 16:
         raise ValueError("the stream's key is not 16 bytes")
     return key
+
+
+# ----------------------------------------------------------------- subtitle timing
+
+#: (stream id, key id) → first PTS; a republished stream has a new key id. Bounded:
+#: an entry is 3 small objects, a worker plays at most a few thousand streams.
+_FIRST_PTS: OrderedDict[tuple[str, str], int] = OrderedDict()
+_FIRST_PTS_SIZE = 4096
+_FIRST_PTS_LOCK = threading.Lock()
+
+
+def _timing_rendition(stream) -> dict | None:
+    """The rendition whose first PTS the subtitles follow: the first video rendition,
+    or the first rendition of an audio-only stream."""
+    renditions = list(stream.renditions or [])
+    for rendition in renditions:
+        if rendition.get("height"):
+            return rendition
+    return renditions[0] if renditions else None
+
+
+def read_first_pts(registry, storage, tenant_id, stream) -> int | None:
+    """The first PTS (90 kHz) of the stream's timing rendition, read from its first
+    segment decrypted with the stream's key; None when it cannot be read."""
+    rendition = _timing_rendition(stream)
+    if rendition is None:
+        return None
+    playlist_key = stream.published_prefix + rendition["playlist"]
+    try:
+        playlist = storage.read(tenant_id, playlist_key).decode("utf-8", "replace")
+        segment = mpegts.first_segment(playlist)
+        if segment is None:
+            return None
+        directory = posixpath.dirname(playlist_key)
+        data = storage.read(tenant_id, posixpath.join(directory, segment.uri))
+        clear = mpegts.decrypt(data, stream_key(registry, stream), segment.iv)
+    except (KeyError, ValueError, SecretError) as exc:
+        log.warning("stream %s: cannot read the first segment's time stamp: %s", stream.id, exc)
+        return None
+    return mpegts.first_pts(clear)
+
+
+def first_pts(request, stream) -> int:
+    """The first PTS of the stream (see :func:`read_first_pts`), cached in the process
+    per (stream, key id); 0 (logged) when it cannot be read."""
+    from learninghub.interfaces import IFileStorage
+
+    cache_key = (str(stream.id), stream.key_id or "")
+    with _FIRST_PTS_LOCK:
+        if cache_key in _FIRST_PTS:
+            _FIRST_PTS.move_to_end(cache_key)
+            return _FIRST_PTS[cache_key]
+    storage = request.find_service(IFileStorage)
+    value = read_first_pts(request.registry, storage, request.tenant.id, stream)
+    if value is None:
+        return 0
+    with _FIRST_PTS_LOCK:
+        _FIRST_PTS[cache_key] = value
+        while len(_FIRST_PTS) > _FIRST_PTS_SIZE:
+            _FIRST_PTS.popitem(last=False)
+    return value

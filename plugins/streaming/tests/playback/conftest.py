@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -138,15 +139,34 @@ def signed(registry, db):
     return call
 
 
-# ----------------------------------------------------------------- MPEG-TS helpers
+# ----------------------------------------------------------------- HLS helpers
+# Written here, independently of the playback code, as a player would do it.
 
 
 def playlist_uris(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
+    """The URIs of a playlist: its variant/segment lines and its tags' URI attributes."""
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return lines + re.findall(r'#EXT-X-MEDIA:[^\n]*URI="([^"]+)"', text)
 
 
 def key_uri(text: str) -> str:
     return re.search(r'#EXT-X-KEY:METHOD=AES-128,URI="([^"]+)"', text).group(1)
+
+
+def segments_with_iv(text: str) -> list[tuple[str, bytes]]:
+    """(URI, IV) of each segment of a media playlist: the key tag's IV, else the
+    segment's media sequence number (RFC 8216 §5.2)."""
+    sequence = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
+    iv = None
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-KEY"):
+            found = re.search(r"IV=0x([0-9a-fA-F]{32})", line)
+            iv = bytes.fromhex(found.group(1)) if found else None
+        elif line and not line.startswith("#"):
+            out.append((line, iv or sequence.to_bytes(16, "big")))
+            sequence += 1
+    return out
 
 
 def is_transport_stream(data: bytes) -> bool:
@@ -157,13 +177,41 @@ def is_transport_stream(data: bytes) -> bool:
     )
 
 
-def decrypt(data: bytes, key: bytes, sequence: int) -> bytes:
-    """AES-128-CBC with the segment's sequence number as IV and PKCS#7 padding, as an
-    HLS player does; raises ValueError when the padding is wrong."""
+def decrypt(data: bytes, key: bytes, iv: bytes) -> bytes:
+    """AES-128-CBC and PKCS#7 unpadding; ValueError when the padding is wrong."""
     from cryptography.hazmat.primitives import padding
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(sequence.to_bytes(16, "big"))).decryptor()
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
     clear = decryptor.update(data) + decryptor.finalize()
     unpadder = padding.PKCS7(128).unpadder()
     return unpadder.update(clear) + unpadder.finalize()
+
+
+def first_pes_pts(data: bytes, stream_ids: range) -> int | None:
+    """The PTS of the first PES whose stream id is in ``stream_ids``."""
+    for offset in range(0, len(data), 188):
+        packet = data[offset : offset + 188]
+        if not packet[1] & 0x40:
+            continue
+        start = 5 + packet[4] if packet[3] & 0x20 else 4
+        pes = packet[start:]
+        if pes[:3] == b"\x00\x00\x01" and pes[3] in stream_ids and pes[7] & 0x80:
+            p = pes[9:14]
+            return ((p[0] >> 1) & 7) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1
+    return None
+
+
+@pytest.fixture
+def hls():
+    """The helpers above: ``hls.decrypt``, ``hls.is_transport_stream``..."""
+    return SimpleNamespace(
+        playlist_uris=playlist_uris,
+        key_uri=key_uri,
+        segments_with_iv=segments_with_iv,
+        is_transport_stream=is_transport_stream,
+        decrypt=decrypt,
+        first_pes_pts=first_pes_pts,
+        VIDEO=range(0xE0, 0xF0),
+        AUDIO=range(0xC0, 0xE0),
+    )
