@@ -26,6 +26,7 @@ class World:
     foreign_admin: Any
     course: Any
     lesson: Any
+    other_lesson: Any
     asset: Any
     stream: Any
 
@@ -66,6 +67,7 @@ def make_world(db, tenant, other_tenant, user_factory, make_course, enrol_direct
             user_factory(other_tenant, "admin"),
             setup.course,
             lesson,
+            setup.lessons[1],
             db.get(MediaAsset, stream.asset_id),
             stream,
         )
@@ -91,6 +93,7 @@ def made_download(db, clips, media_storage):
         key = f"{services.download_prefix(world.asset.id)}{uuid.uuid4().hex}/clip.mp4"
         media_storage.save(world.tenant.id, key, data, content_type="video/mp4")
         stream = world.stream
+        db.refresh(stream)  # the app may have written it since
         stream.downloadable = allowed
         stream.download_status = "ready"
         stream.download_key = key
