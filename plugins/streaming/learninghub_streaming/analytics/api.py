@@ -9,10 +9,9 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 
-from pydantic import UUID4, BaseModel, ConfigDict, Field, field_validator
+from pydantic import UUID4, BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from learninghub.api import ProblemError, api_view
 
@@ -28,27 +27,14 @@ class HeartbeatIn(BaseModel):
 
     view_id: UUID4 = Field(..., description="A UUID4 the page made when it loaded the player")
     scope: str = Field(..., max_length=36, description="The lesson id, or 'manage'")
-    position_s: float = Field(..., ge=0, description="The playback position, in seconds")
-    ranges: list[tuple[float, float]] = Field(
+    position_s: float = Field(
+        ..., ge=0, allow_inf_nan=False, description="The playback position, in seconds"
+    )
+    ranges: list[tuple[FiniteFloat, FiniteFloat]] = Field(
         default_factory=list,
         max_length=services.MAX_RANGES,
         description="The spans [start_s, end_s] played since the previous beat",
     )
-
-    @field_validator("position_s")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
-
-    @field_validator("ranges")
-    @classmethod
-    def _finite_ranges(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        for start, end in value:
-            if not (math.isfinite(start) and math.isfinite(end)):
-                raise ValueError("range bounds must be finite numbers")
-        return value
 
     @field_validator("scope")
     @classmethod
