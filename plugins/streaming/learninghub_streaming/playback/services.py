@@ -151,6 +151,13 @@ def subtitle_path(caption, ext: str = "vtt") -> str:
     return f"{SUBS_DIR}/{caption.id}.{ext}"
 
 
+def caption_label(caption) -> str:
+    """The name a player shows for a track: its label, else its language's name."""
+    from ..captions import services as captions
+
+    return caption.label or captions.language_name(caption.language)
+
+
 def tracks(request, stream, scope: Any) -> list[dict]:
     """The caption tracks of the stream's asset for ``<track>`` elements:
     ``{id, kind, srclang, label, src, default}``, ``src`` a signed
@@ -165,7 +172,7 @@ def tracks(request, stream, scope: Any) -> list[dict]:
                 "id": str(caption.id),
                 "kind": caption.kind,
                 "srclang": caption.language,
-                "label": caption.label or captions.language_name(caption.language),
+                "label": caption_label(caption),
                 "src": file_url(request, stream, scope, subtitle_path(caption), exp),
                 "default": index == 0,
             }

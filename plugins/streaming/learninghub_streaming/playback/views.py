@@ -174,9 +174,7 @@ def _master(request, stream) -> Response:
 
     text = _read_text(request, stream, services.MASTER)
     tracks = captions.tracks(request, stream.asset_id)
-    body = playlists.rewrite_master(
-        text, tracks, lambda c: c.label or captions.language_name(c.language)
-    )
+    body = playlists.rewrite_master(text, tracks, services.caption_label)
     return _text(request, body, PLAYLIST_TYPE)
 
 
