@@ -36,6 +36,9 @@ from . import access, mpegts
 
 log = logging.getLogger(__name__)
 
+#: the contract names it here too (docs/design/streaming-contracts.md, "Who may watch")
+may_watch = access.may_watch
+
 PLUGIN = "streaming"
 HLS_PURPOSE = "streaming.hls"
 KEY_PURPOSE = "streaming.key"

@@ -175,6 +175,12 @@ def test_audio_stream_has_its_renditions_and_subtitles_timed_on_audio(
     key = bytes.fromhex(secret_box(registry).open(world.stream.key_sealed))
     clear = hls.decrypt(media_storage.read(world.tenant.id, prefix + "aac64/" + name), key, iv)
     assert pts == hls.first_pes_pts(clear, hls.AUDIO)
+    # and the key endpoint's key decrypts what is served
+    served = http.get(signed(world, world.learner, services.file_url, "aac64/index.m3u8")).text
+    key_response = http.get(hls.key_uri(served))
+    assert key_response.status_int == 200 and key_response.body == key
+    segment = http.get(signed(world, world.learner, services.file_url, "aac64/" + name)).body
+    assert hls.decrypt(segment, key_response.body, iv) == clear
 
 
 def test_tracks_are_signed_vtt_urls_first_default(world, signed, client, add_caption):
