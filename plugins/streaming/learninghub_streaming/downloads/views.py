@@ -34,9 +34,10 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _counts(request) -> bool:
-    """A fetch that starts the file (not a continuation of a paused download)."""
-    if request.method != "GET":
+def _counts(request, etag: str) -> bool:
+    """A fetch that starts the file (not a continuation of a paused download, nor a
+    revalidation answered 304, nor a HEAD)."""
+    if request.method != "GET" or etag in request.if_none_match:
         return False
     wanted = request.range
     if request.headers.get("Range") and wanted is None:
@@ -61,14 +62,12 @@ def deliver(request):
     filename = services.stored_filename(stream)
     if not services.is_available(stream) or md["filename"] != filename:
         raise HTTPNotFound()
+    etag = stream.download_key.rsplit("/", 2)[-2]  # the file's own uuid
     response = deliver_stored(
-        request,
-        stream.download_key,
-        services.content_type_of(filename),
-        stream.download_key.rsplit("/", 2)[-2],
+        request, stream.download_key, services.content_type_of(filename), etag
     )
     response.headers["Content-Disposition"] = content_disposition(filename)
-    if _counts(request):
+    if _counts(request, etag):
         lesson = content.get_lesson_by_id(request.db, scope) if scope != access.MANAGE else None
         services.record_download(request, stream, lesson.id if lesson is not None else None)
     return response

@@ -129,6 +129,11 @@ def test_learner_downloads_and_each_start_is_counted(
     rows = download_rows(world.stream.id)
     assert len(rows) == 3
     assert {(r.user_id, r.lesson_id) for r in rows} == {(world.learner.id, world.lesson.id)}
+    # neither a HEAD nor a revalidation of the same file counts
+    assert browser._call("head", path).status_int == 200
+    etag = r.headers["ETag"]
+    assert browser.get(path, headers={"If-None-Match": etag}).status_int == 304
+    assert len(download_rows(world.stream.id)) == 3
     # the bearer-token client works as well (the link is bound to the user, not the cookie)
     assert client(world.tenant, world.learner).get(path).status_int == 200
     state = client(world.tenant, world.instructor).get(offline(world)).json
@@ -255,3 +260,10 @@ def test_every_route_refuses_another_tenant(
     learner_elsewhere = page_browser(world.tenant, world.learner)
     learner_elsewhere.host = world.other_tenant.host
     assert learner_elsewhere.get(link).status_int in (403, 404)
+
+
+def test_openapi_lists_the_routes(world, client):
+    paths = client(world.tenant).get("/api/v1/openapi.json").json["paths"]
+    assert set(paths["/api/v1/streams/{id}/offline"]) >= {"get", "put"}
+    assert set(paths["/api/v1/streams/{id}/bookmarks"]) >= {"get", "post"}
+    assert set(paths["/api/v1/streaming/bookmarks/{id}"]) >= {"patch", "delete"}
