@@ -191,37 +191,42 @@ def _check_owner(view: View | None, request, stream, lesson_id) -> View:
     return view
 
 
-def _claim_view(request, stream, scope: Scope, view_id: uuid.UUID, now: datetime):
-    """``(view, previous beat)``: the caller's view row, locked (created when new, in
-    a savepoint so that a concurrent first beat of the same view re-reads the row
-    instead of failing); 409 when the id is another user's, stream's or scope's."""
+def _add_play(view: View, mask: int, played: float, position_s: float, now: datetime) -> None:
+    view.coverage = format_mask(parse_mask(view.coverage) | mask)
+    view.watched_s = float(view.watched_s or 0.0) + played
+    view.position_s = float(position_s)
+    view.last_beat_at = now
+
+
+def _insert_view(request, stream, scope: Scope, view_id, mask, played, position_s, now) -> View:
+    """A new view row holding its first beat, inserted in a savepoint: when the id
+    exists after all (a concurrent first beat of the same view committed it first),
+    the beat is added to that row instead (409 if it is another user's, stream's or
+    scope's — or another tenant's, which the tenant filter hides)."""
     db = request.db
-    view = _locked_view(db, view_id)
-    if view is not None:
-        return _check_owner(view, request, stream, scope.lesson_id), view.last_beat_at
     view = View(
         id=view_id,
         stream_id=stream.id,
         lesson_id=scope.lesson_id,
         user_id=request.identity.id,
         started_at=now,
+        position_s=float(position_s),
+        watched_s=played,
+        coverage=format_mask(mask),
         last_beat_at=now,
-        position_s=0.0,
-        watched_s=0.0,
-        coverage="0",
     )
     try:
         with db.begin_nested():
             db.add(view)
             db.flush()
     except IntegrityError:
-        # the id exists: a concurrent first beat of this view (or another's id,
-        # possibly of another tenant, which the tenant filter hides: None)
         if view in db:
             db.expunge(view)
-        existing = _locked_view(db, view_id)
-        return _check_owner(existing, request, stream, scope.lesson_id), None
-    return view, None
+        existing = _check_owner(_locked_view(db, view_id), request, stream, scope.lesson_id)
+        _add_play(existing, mask, played, position_s, now)
+        db.flush()
+        return existing
+    return view
 
 
 def _union_coverage(db, user_id, stream_id, lesson_id) -> int:
@@ -250,16 +255,21 @@ def record_heartbeat(
     settings = request.plugin_settings(PLUGIN)
     duration = float(stream.duration_s or 0.0)
     now = utcnow()
-    view, previous = _claim_view(request, stream, scope, view_id, now)
+    db = request.db
+    view = _locked_view(db, view_id)
+    previous = None
+    if view is not None:
+        previous = _check_owner(view, request, stream, scope.lesson_id).last_beat_at
     played = check_beat(
         duration, position_s, ranges, budget_for(previous, settings.heartbeat_seconds, now)
     )
-    mask = parse_mask(view.coverage) | ranges_mask(ranges, duration)
-    view.coverage = format_mask(mask)
-    view.watched_s = float(view.watched_s or 0.0) + played
-    view.position_s = float(position_s)
-    view.last_beat_at = now
-    request.db.flush()
+    added = ranges_mask(ranges, duration)
+    if view is None:
+        view = _insert_view(request, stream, scope, view_id, added, played, position_s, now)
+    else:
+        _add_play(view, added, played, position_s, now)
+        db.flush()
+    mask = parse_mask(view.coverage)
 
     union = mask
     if percent_of(mask) < BUCKETS:  # a full view needs no other

@@ -315,3 +315,27 @@ def test_who_may_send_heartbeats(
         )
         == 0
     )
+
+
+def test_a_beat_costs_three_statements_on_the_views(world, beat, registry, long_stream):
+    """Heartbeats are frequent: the view is read (locked), updated, and the user's
+    coverage in the lesson read once; nothing else touches streaming_views."""
+    long_stream(world)
+    engine = registry["db.engine"]
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, params, context, executemany):
+        if "streaming_views" in statement:
+            seen.append(statement.split()[0])
+
+    view_id = uuid.uuid4()
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert beat(world, world.learner, [(0, 1)], view_id=view_id).status_int == 200
+        first = list(seen)
+        seen.clear()
+        assert beat(world, world.learner, [(1, 2)], view_id=view_id).status_int == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
+    assert first == ["SELECT", "INSERT", "SELECT"]
+    assert seen == ["SELECT", "UPDATE", "SELECT"]

@@ -136,3 +136,15 @@ def test_who_may_read_the_analytics(world, client, foreign_client, user_factory)
     assert client(world.tenant, admin).get("/api/v1/streams/nope/analytics").status_int == 404
     r = client(world.tenant, admin).get(f"/api/v1/streams/{uuid.uuid4()}/analytics")
     assert r.status_int == 404 and r.json["detail"] == "no such stream"
+
+
+def test_every_route_is_gone_when_the_plugin_is_disabled(
+    world, beat, client, page_browser, plugin_operator
+):
+    plugin_operator("streaming").disable(world.tenant)
+    assert beat(world, world.learner, [(0, 1)]).status_int == 404
+    assert client(world.tenant, world.instructor).get(world.url("analytics")).status_int == 404
+    browser = page_browser(world.tenant, world.instructor)
+    for suffix in ("", ".csv"):
+        url = f"/streaming/streams/{world.stream.id}/analytics{suffix}"
+        assert browser.get(url).status_int == 404
