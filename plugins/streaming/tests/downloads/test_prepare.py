@@ -116,7 +116,7 @@ def test_a_new_file_replaces_the_old_one_after_publication(
     allow(client, world, dispatched)
     run_task(world.tenant, services.PREPARE_TASK, stream_id=str(world.stream.id))
     first = stream_row(world.stream.id).download_key
-    # an orphan of a killed attempt, and the file is made again (a failed state re-allowed)
+    # an orphan of a killed attempt, then the file is made again (a redelivered claim)
     orphan = f"streaming/{world.asset.id}/download/deadbeef/clip640x360.mp4"
     media_storage.save(world.tenant.id, orphan, b"half", content_type="video/mp4")
     row = stream_row(world.stream.id)
