@@ -20,7 +20,7 @@ import io
 import json
 
 from pydantic import ValidationError
-from pyramid.csrf import check_csrf_token
+from pyramid.csrf import check_csrf_origin, check_csrf_token
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -207,7 +207,7 @@ def page_heartbeat(request):
     if request.identity is None:
         raise ProblemError(401, "Unauthorized", "sign in to report playback")
     # the token as a header (fetch) or a form field (sendBeacon)
-    if not check_csrf_token(request, raises=False):
+    if not (check_csrf_token(request, raises=False) and check_csrf_origin(request, raises=False)):
         raise ProblemError(403, "Forbidden", "missing or wrong CSRF token")
     result = beat(request, request.matchdict["id"], _page_beat_body(request))
     return _json(200, result.model_dump())

@@ -174,3 +174,30 @@ def test_the_player_beats_with_its_session(world, page_browser, long_stream):
         "post", url, params=data, headers={**json_type, "X-CSRF-Token": _token(foreign)}
     )
     assert r.status_int == 404
+
+
+def test_the_players_beat_refuses_another_origin(world, page_browser):
+    url = f"/streaming/streams/{world.stream.id}/heartbeats"
+    browser = page_browser(world.tenant, world.learner)
+    token = _token(browser)
+    body = json.dumps(
+        {"view_id": str(uuid.uuid4()), "scope": str(world.lesson.id), "position_s": 1,
+         "ranges": [[0, 1]]}
+    )  # fmt: skip
+
+    def post(origin: str):
+        return browser.app.post(
+            url,
+            body,
+            headers={
+                "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()),
+                "Content-Type": "application/json",
+                "X-CSRF-Token": token,
+                "Origin": origin,
+            },
+            extra_environ={"HTTP_HOST": world.tenant.host, "wsgi.url_scheme": "https"},
+            expect_errors=True,
+        )
+
+    assert post("https://evil.example").status_int == 403
+    assert post(f"https://{world.tenant.host}").status_int == 200
