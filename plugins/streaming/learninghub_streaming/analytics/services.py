@@ -31,7 +31,9 @@ from .models import BUCKETS, View
 PLUGIN = "streaming"
 #: at most this many ranges in one beat
 MAX_RANGES = 20
-#: a range may end this far past the duration (players report the end loosely)
+#: a range or the position may end this far past the probed duration: the player
+#: reports the HLS media's own duration, a little longer than the probe's at times
+#: (the position is stored clamped to the duration)
 END_SLACK_S = 1.0
 #: the ranges of one beat may hold 2 × the wall time since the previous beat + this
 BUDGET_SLACK_S = 5.0
@@ -137,10 +139,11 @@ def check_beat(
     """Validate a beat against the stream and the wall time: raise a 422 naming the
     first problem; return the seconds played (the sum of the ranges)."""
     limit = duration_s + END_SLACK_S
-    if position_s > duration_s:
+    if position_s > limit:
         raise _invalid(
             ["position_s"],
-            f"the position ({position_s:g} s) is past the end of the media ({duration_s:g} s)",
+            f"the position ({position_s:g} s) is past the end of the media ({duration_s:g} s "
+            f"+ {END_SLACK_S:g} s)",
         )
     total = 0.0
     for i, (start, end) in enumerate(ranges):
@@ -264,6 +267,7 @@ def record_heartbeat(
         duration, position_s, ranges, budget_for(previous, settings.heartbeat_seconds, now)
     )
     added = ranges_mask(ranges, duration)
+    position_s = min(float(position_s), duration)
     if view is None:
         view = _insert_view(request, stream, scope, view_id, added, played, position_s, now)
     else:

@@ -167,7 +167,7 @@ def test_play_beyond_the_wall_time_is_refused(
         ({"ranges": [[i, i + 0.5] for i in range(21)]}, ["body", "ranges"], "at most 20"),
         ({"ranges": [[0, 1, 2]]}, ["body", "ranges", 0], "at most 2 items"),
         ({"ranges": [["a", 1]]}, ["body", "ranges", 0, 0], "valid number"),
-        ({"position_s": 100.5}, ["body", "position_s"], "past the end"),
+        ({"position_s": 101.5}, ["body", "position_s"], "past the end of the media (100 s + 1 s)"),
         ({"position_s": -1}, ["body", "position_s"], "greater than or equal to 0"),
         ({"position_s": float("nan")}, ["body", "position_s"], "finite"),
         ({"ranges": [[0, float("inf")]]}, ["body", "ranges", 0, 1], "finite"),
@@ -339,3 +339,15 @@ def test_a_beat_costs_three_statements_on_the_views(world, beat, registry, long_
         sa.event.remove(engine, "before_cursor_execute", on_execute)
     assert first == ["SELECT", "INSERT", "SELECT"]
     assert seen == ["SELECT", "UPDATE", "SELECT"]
+
+
+def test_a_position_a_little_past_the_end_is_kept_as_the_end(world, beat, db, long_stream):
+    """The player reports the HLS media's own duration, which may be a little longer
+    than the probe's: up to 1 s past the end is taken as the end."""
+    long_stream(world)
+    view_id = uuid.uuid4()
+    r = beat(world, world.learner, [(99, 100.6)], position_s=100.6, view_id=view_id)
+    assert r.status_int == 200, r.text
+    assert r.json["position_s"] == 100
+    assert view_row(db, view_id).position_s == 100
+    assert progress(db, world, world.learner).position_s == 100
