@@ -171,12 +171,15 @@
       this.bookmarkUrl = data.bookmarkUrl || "";
       this.csrf = data.csrf || "";
       this.renditions = parseJSON(data.renditions, []);
+      this.keepStylesheet(data.stylesheet);
       this.labels = parseJSON(data.labels, {});
       this.viewId = uuid4();
       this.ranges = [];
       this.span = null;
       this.lastBeatPosition = -1;
       this.timer = null;
+      this.queue = Promise.resolve();
+      this.beatQueued = false;
       this.completed = false;
       this.stopped = false;
       this.lastCaption = -1;
@@ -189,6 +192,14 @@
       this.attachSource();
       this.initBookmarks();
       root.lhPlayer = this;
+    }
+
+    /* The stylesheet link sits in the player's markup; a copy in <head> outlives a
+       swap of main (the mini-player needs it on pages without a player). */
+    keepStylesheet(href) {
+      if (!href) return;
+      const have = Array.from(document.head.querySelectorAll("link[rel=stylesheet]")).some((l) => l.href === new URL(href, location.href).href);
+      if (!have) document.head.appendChild(el("link", { rel: "stylesheet", href }));
     }
 
     t(key, values) {
@@ -371,7 +382,7 @@
     onPlayState() {
       const playing = !this.media.paused && !this.media.ended;
       this.playButton.setAttribute("aria-label", playing ? this.t("pause") : this.t("play"));
-      this.playButton.querySelector(".lh-sp-icon").textContent = playing ? "❚❚" : "▶";
+      this.playButton.classList.toggle("is-playing", playing);
       this.root.classList.toggle("lh-sp-playing", playing);
       if (playing && !this.timer) {
         this.timer = window.setInterval(() => this.beat(), this.beatEvery);
@@ -394,7 +405,6 @@
     showVolume() {
       const muted = this.media.muted || this.media.volume === 0;
       this.muteButton.setAttribute("aria-pressed", String(muted));
-      this.muteButton.querySelector(".lh-sp-icon").textContent = muted ? "🔇" : "🔊";
       this.volume.value = String(this.media.muted ? 0 : this.media.volume);
     }
 
@@ -550,19 +560,42 @@
         .slice(-MAX_RANGES);
     }
 
+    /* The page's writes (beats, bookmarks) go one after the other: beats stay in
+       order (the server bounds a beat's spans by the time since the previous one) and
+       a small database is not asked for two writes of one visitor at once. */
+    enqueue(work) {
+      const next = this.queue.then(work, work);
+      this.queue = next.catch(() => {});
+      return next;
+    }
+
     beat(leaving) {
       if (!this.beatUrl || this.stopped) return;
+      if (leaving) {
+        this.sendBeat(true);
+        return;
+      }
+      if (this.beatQueued) return; // the waiting beat takes the spans played meanwhile
+      this.beatQueued = true;
+      this.enqueue(() => {
+        this.beatQueued = false;
+        return this.sendBeat(false);
+      });
+    }
+
+    sendBeat(leaving) {
+      if (!this.beatUrl) return null;
       const ranges = this.takeRanges();
       const position = Math.round((this.media.currentTime || 0) * 10) / 10;
-      if (!ranges.length && position === this.lastBeatPosition) return;
+      if (!ranges.length && position === this.lastBeatPosition) return null;
       this.lastBeatPosition = position;
       const body = JSON.stringify({ view_id: this.viewId, scope: this.scope, position_s: position, ranges });
       if (leaving && navigator.sendBeacon) {
         // sendBeacon sets no header: the token travels in the form body
         const form = new URLSearchParams({ csrf_token: this.csrf, beat: body });
-        if (navigator.sendBeacon(this.beatUrl, form)) return;
+        if (navigator.sendBeacon(this.beatUrl, form)) return null;
       }
-      fetch(this.beatUrl, {
+      return fetch(this.beatUrl, {
         method: "POST",
         credentials: "same-origin",
         keepalive: true,
@@ -627,9 +660,10 @@
       const headers = { Accept: "application/json" };
       if (method !== "GET") headers["X-CSRF-Token"] = this.csrf;
       if (body !== undefined) headers["Content-Type"] = "application/json";
-      return fetch(url, {
+      const send = () => fetch(url, {
         method, credentials: "same-origin", headers, body: body === undefined ? undefined : JSON.stringify(body),
       });
+      return method === "GET" ? send() : this.enqueue(send);
     }
 
     loadBookmarks() {
@@ -655,10 +689,10 @@
       items.forEach((b) => {
         const when = fmt(b.position_s);
         const li = el("li", { "data-id": b.id, "data-position": String(b.position_s) });
-        const jump = el("button", { type: "button", class: "lh-sp-link", "data-action": "jump",
-          "aria-label": `${this.t("jump", { time: when })}${b.note ? ` — ${b.note}` : ""}` });
-        jump.appendChild(el("span", { class: "lh-sp-bookmark-time" }, when));
-        if (b.note) jump.appendChild(el("span", { class: "lh-sp-bookmark-note" }, b.note));
+        // the visible text is the whole name (no aria-label that would differ from it)
+        const jump = el("button", { type: "button", class: "lh-sp-link", "data-action": "jump" });
+        jump.appendChild(el("span", { class: "lh-sp-bookmark-time" }, this.t("jump", { time: when })));
+        if (b.note) jump.appendChild(el("span", { class: "lh-sp-bookmark-note" }, ` — ${b.note}`));
         li.appendChild(jump);
         li.appendChild(el("button", { type: "button", class: "lh-sp-link lh-sp-delete", "data-action": "delete",
           "aria-label": this.t("deleteBookmark", { time: when }) }, this.t("delete")));
@@ -678,7 +712,7 @@
     // ---- end
 
     stop() {
-      this.beat(false);
+      this.beat(true);
       this.stopped = true;
       if (this.timer) window.clearInterval(this.timer);
       this.timer = null;
@@ -714,8 +748,10 @@
     if (mini.player === player) return;
     const L = (k, v) => player.t(k, v);
     const bar = el("div", { class: "lh-sp-mini", role: "region", "aria-label": L("miniPlayer") });
-    const play = el("button", { type: "button", class: "lh-sp-btn lh-sp-mini-play" });
-    play.appendChild(el("span", { class: "lh-sp-icon", "aria-hidden": "true" }));
+    const play = el("button", { type: "button", class: "lh-sp-btn lh-sp-play lh-sp-mini-play" });
+    // the page's own play button has both icons: borrow them
+    const icons = player.playButton.querySelectorAll("svg");
+    icons.forEach((svg) => play.appendChild(svg.cloneNode(true)));
     const title = el("a", { class: "lh-sp-mini-title", href: player.lessonUrl, title: L("backToLesson") });
     title.appendChild(el("span", { class: "visually-hidden" }, `${L("nowPlaying")}: `));
     title.appendChild(document.createTextNode(player.title));
@@ -732,7 +768,7 @@
     player.onChange = () => {
       const playing = !player.media.paused && !player.media.ended;
       play.setAttribute("aria-label", playing ? L("pause") : L("play"));
-      play.firstChild.textContent = playing ? "❚❚" : "▶";
+      play.classList.toggle("is-playing", playing);
       time.textContent = `${fmt(player.media.currentTime)} / ${fmt(player.duration)}`;
     };
     player.onChange();
@@ -760,7 +796,8 @@
     const a = event.target.closest && event.target.closest("a[href]");
     if (!a || a.target || a.hasAttribute("download")) return null;
     const main = document.querySelector("main#content");
-    if (!main || !main.contains(a)) return null;
+    // links of the page's body, and the mini-player's way back to its lesson
+    if (!main || !(main.contains(a) || a.closest(".lh-sp-mini"))) return null;
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || url.href === location.href) return null;
     const player = audioPlaying();
