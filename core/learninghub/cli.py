@@ -90,6 +90,25 @@ class Env:
             tm.abort()
             raise
 
+    def enabled_tenants(self, plugin: str) -> list[str]:
+        """Slugs of the tenants that have ``plugin`` enabled, in order: what a
+        plugin's cron command (``learninghub <plugin> <sweep>``) walks through."""
+        import sqlalchemy as sa
+
+        from .db import system_session
+        from .tenancy import Tenant, TenantPlugin
+
+        with self.tenant_request(None) as request:
+            db = system_session(request.db)
+            return list(
+                db.scalars(
+                    sa.select(Tenant.slug)
+                    .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
+                    .where(TenantPlugin.plugin == plugin, TenantPlugin.enabled.is_(True))
+                    .order_by(Tenant.slug)
+                )
+            )
+
 
 pass_env = click.make_pass_decorator(Env)
 

@@ -13,10 +13,15 @@ What the command does (docs/plugins/streaming.md):
 * one AAC audio rendition shared by every video rendition (an HLS audio group), or, for
   audio-only sources, AAC at two bitrates;
 * the HLS muxer writes VOD media playlists of fixed-length segments, AES-128 encrypted
-  with the key of the key info file, and the master playlist;
-* two more branches of the same filter graph make the poster (one JPEG frame) and the
-  thumbnail sprite (a grid of small frames, one every :func:`sprite_interval` seconds);
-  the WebVTT index of the sprite is written by :func:`sprite_vtt`.
+  with the key of the key info file (each segment with its own IV), and the master
+  playlist;
+* the poster (one JPEG frame) and the thumbnail sprite (a grid of small frames, one
+  every :func:`sprite_interval` seconds) come from a second, short ffmpeg run
+  (:func:`stills_command`) that decodes only the source's keyframes for the sprite and
+  seeks for the poster: as branches of the ladder's filter graph they decoded nothing
+  more but cost the ladder about 8 % (two more outputs of every frame; measured with
+  ``scripts/bench/bench_transcode.py``), the stills run costs about 1 %. The WebVTT
+  index of the sprite is written by :func:`sprite_vtt`.
 """
 
 from __future__ import annotations
@@ -190,26 +195,13 @@ def command(job: Job) -> list[str]:
     stream_map: list[str] = []
     if job.has_video:
         n = len(job.rungs)
-        tiles, columns, rows, tile_w, tile_h = sprite_layout(
-            job.duration, job.rungs[-1].width, job.rungs[-1].height
-        )
-        top = job.rungs[-1]
         labels = [f"[v{i}]" for i in range(n)]
-        graph = [f"[0:v:0]split={n + 2}{''.join(labels)}[vp][vs]"]
+        graph = [f"[0:v:0]split={n}{''.join(labels)}" if n > 1 else "[0:v:0]null[v0]"]
         for i, rung in enumerate(job.rungs):
             graph.append(
                 f"[v{i}]scale={rung.width}:{rung.height}:flags=bicubic,setsar=1,"
                 f"format=yuv420p[o{i}]"
             )
-        graph.append(
-            # the first frame at or after the poster's time, and only that one
-            f"[vp]select='isnan(prev_selected_t)*gte(t\\,{poster_time(job.duration):.3f})',"
-            f"scale={top.width}:{top.height},setsar=1[poster]"
-        )
-        graph.append(
-            f"[vs]fps=1/{sprite_interval(job.duration)},scale={tile_w}:{tile_h},setsar=1,"
-            f"tile={columns}x{rows}[sprite]"
-        )
         args += ["-filter_complex", ";".join(graph)]
         gop = max(1, round(job.fps * seg))
         for i, rung in enumerate(job.rungs):
@@ -248,23 +240,50 @@ def command(job: Job) -> list[str]:
     out = os.path.abspath(job.out_dir)
     args += maps + codecs
     args += ["-f", "hls", "-hls_time", str(seg), "-hls_playlist_type", "vod"]
-    args += ["-hls_flags", "independent_segments", "-hls_list_size", "0"]
+    # periodic_rekey: ffmpeg reads the key info file again for every segment, which is
+    # what gives each segment its own IV (its sequence number); without it one IV (0)
+    # is written once and used for every segment
+    args += ["-hls_flags", "independent_segments+periodic_rekey", "-hls_list_size", "0"]
     args += ["-hls_key_info_file", job.key_info]
     args += ["-hls_segment_filename", os.path.join(out, "%v", "seg_%05d.ts")]
     args += ["-master_pl_name", MASTER, "-var_stream_map", " ".join(stream_map)]
     args.append(os.path.join(out, "%v", PLAYLIST))
-    if job.has_video:
-        # one frame reaches each image (the select and tile filters): no -frames:v,
-        # whose early end of an output costs the whole run a sync queue (measured)
-        args += ["-map", "[poster]", "-q:v", "3", "-update", "1"]
-        args.append(os.path.join(out, POSTER))
-        args += ["-map", "[sprite]", "-q:v", "5", "-update", "1"]
-        args.append(os.path.join(out, SPRITE))
+    return args
+
+
+def stills_command(job: Job) -> list[str]:
+    """The arguments of the short second run of a video (after the executable): the
+    poster, a frame of the source at :func:`poster_time` scaled to the top rung (the
+    input seeks there), and the sprite, made from the source's keyframes only
+    (``-discard nokey``: the demuxer hands the decoder keyframes only, and a tile
+    shows the last keyframe at or before its time; the decoder's own ``-skip_frame
+    nokey`` loses the only frame of a short clip to frame threading)."""
+    top = job.rungs[-1]
+    _, columns, rows, tile_w, tile_h = sprite_layout(job.duration, top.width, top.height)
+    source = "file:" + os.path.abspath(job.source)
+    args = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+    args += ["-protocol_whitelist", "file", "-discard", "nokey", "-f", job.demuxer]
+    args += ["-i", source]
+    args += ["-protocol_whitelist", "file", "-ss", f"{poster_time(job.duration):.3f}"]
+    args += ["-f", job.demuxer, "-i", source]
+    graph = [
+        # the last keyframe is cloned to the end (tpad), then one frame per interval up
+        # to the duration: exactly the tiles of sprite_layout, whatever the keyframes
+        f"[0:v:0]tpad=stop_mode=clone:stop_duration={job.duration:.3f},"
+        f"fps=1/{sprite_interval(job.duration)},trim=end={job.duration:.3f},"
+        f"scale={tile_w}:{tile_h},setsar=1,tile={columns}x{rows}[sprite]",
+        f"[1:v:0]scale={top.width}:{top.height},setsar=1[poster]",
+    ]
+    args += ["-filter_complex", ";".join(graph)]
+    out = os.path.abspath(job.out_dir)
+    args += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3", os.path.join(out, POSTER)]
+    args += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5", os.path.join(out, SPRITE)]
     return args
 
 
 def key_info_text(key_path: str, uri: str = KEY_URI_PLACEHOLDER) -> str:
     """ffmpeg's key info file: the key URI written into the playlists, then the path
-    of the file holding the 16 bytes of the key (no IV line: each segment's IV is its
-    sequence number, as HLS specifies by default)."""
+    of the file holding the 16 bytes of the key. No IV line: with the
+    ``periodic_rekey`` flag each segment gets its own IV, its sequence number, written
+    as an explicit ``IV=`` on the key tag before it."""
     return f"{uri}\n{os.path.abspath(key_path)}\n"

@@ -5,9 +5,10 @@ for crashes (docs/design/streaming-contracts.md):
 
 1. a short transaction *claims* the stream: ``processing``, ``attempts`` + 1 (the
    attempt's number identifies it from then on);
-2. ffmpeg writes everything into a temporary directory; its progress is written to
-   the row in short transactions of their own, at most once a second, so that the
-   instructor's panel (polling ``GET /api/v1/streams/{id}``) sees it live;
+2. ffmpeg writes everything into a temporary directory (the ladder, then for a video
+   the poster and sprite in a short second run); its progress is written to the row in
+   short transactions of their own, at most once a second, so that the instructor's
+   panel (polling ``GET /api/v1/streams/{id}``) sees it live;
 3. every file is stored under a fresh prefix ``streaming/<asset id>/<uuid>/``;
 4. one transaction *publishes*: ``published_prefix``, renditions, the sealed key and
    ``ready``, only if the row still belongs to this attempt;
@@ -54,6 +55,8 @@ QUEUED_EVENT = "streaming.stream.queued"
 READY_EVENT = "streaming.stream.ready"
 FAILED_EVENT = "streaming.stream.failed"
 STORAGE_PREFIX = "streaming/"
+#: folder of ``streaming/<asset id>/`` holding the offline download (downloads part)
+DOWNLOAD_FOLDER = "download/"
 STREAMABLE_KINDS = ("video", "audio")
 #: a ``processing`` row not written to for this long belongs to a lost worker
 STALE_SECONDS = 300
@@ -384,11 +387,14 @@ def _content_type(name: str) -> str:
 
 
 def delete_orphans(storage, tenant_id, asset_id, keep_prefix: str) -> int:
-    """Delete the asset's stored stream files outside ``keep_prefix``."""
+    """Delete the asset's stored stream files outside ``keep_prefix`` (the offline
+    download's folder is left alone)."""
     removed = 0
     for key in storage.list(tenant_id, asset_prefix(asset_id)):
         if keep_prefix and key.startswith(keep_prefix):
             continue
+        if key.startswith(f"{asset_prefix(asset_id)}{DOWNLOAD_FOLDER}"):
+            continue  # the downloads part's file (its own publication, its own cleanup)
         try:
             storage.delete(tenant_id, key)
             removed += 1
@@ -454,6 +460,14 @@ def transcode(registry, tenant, stream_id) -> str:
                 timeout=timeout_for(source.duration),
                 on_progress=lambda p: write_progress(registry, tenant, attempt, p),
             )
+            if result.ok and source.has_video:
+                result = runner.run(
+                    exe,
+                    ladder.stills_command(job),
+                    duration=source.duration,
+                    fps=None,
+                    timeout=timeout_for(0.0),
+                )
         if not result.ok:
             return _record_failure(registry, tenant, attempt, result.error, source)
         if source.has_video:
@@ -538,3 +552,32 @@ def _storage(registry):
     from learninghub_media.storage import storage_for
 
     return storage_for(registry)
+
+
+def requeue_stale(request, *, queued_seconds: int = 3600) -> int:
+    """Queue again the tenant's streams whose worker was lost (:func:`is_stale`) or
+    whose task message was (``queued`` for more than ``queued_seconds``). Returns how
+    many were queued."""
+    from datetime import timedelta
+
+    now = utcnow()
+    rows = request.db.scalars(
+        sa.select(Stream)
+        .where(
+            sa.or_(
+                sa.and_(
+                    Stream.status == "processing",
+                    Stream.updated_at < now - timedelta(seconds=STALE_SECONDS),
+                ),
+                sa.and_(
+                    Stream.status == "queued",
+                    Stream.updated_at < now - timedelta(seconds=queued_seconds),
+                ),
+            )
+        )
+        .order_by(Stream.updated_at)
+        .with_for_update()
+    ).all()
+    for stream in rows:
+        queue(request, stream)
+    return len(rows)

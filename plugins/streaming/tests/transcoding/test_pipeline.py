@@ -45,11 +45,12 @@ def decrypt_playlist(playlist, key: bytes) -> str:
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
     text = playlist.read_text()
-    iv_attr = re.search(r"#EXT-X-KEY:METHOD=AES-128,.*?IV=0x([0-9a-fA-F]{32})", text)
     sequence = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
     lines = []
+    iv_attr = None
     for line in text.splitlines():
         if line.startswith("#EXT-X-KEY"):
+            iv_attr = re.search(r"IV=0x([0-9a-fA-F]{32})", line)
             continue
         if line and not line.startswith("#"):
             iv = bytes.fromhex(iv_attr.group(1)) if iv_attr else sequence.to_bytes(16, "big")
@@ -208,6 +209,9 @@ def test_720p_source_gives_a_playable_encrypted_ladder_with_aligned_keyframes(
         text = open(playlist).read()
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and "#EXT-X-ENDLIST" in text
         assert '#EXT-X-KEY:METHOD=AES-128,URI="streaming-key"' in text
+        # one key tag per segment, its IV the segment's sequence number
+        ivs = re.findall(r"#EXT-X-KEY:[^\n]*IV=0x([0-9a-fA-F]{32})", text)
+        assert [int(iv, 16) for iv in ivs] == list(range(len(extinf(playlist))))
         durations = extinf(playlist)
         assert durations[:-1] == [pytest.approx(SEGMENT, abs=0.05)] * (len(durations) - 1)
         assert 0 < durations[-1] <= SEGMENT + 0.05
