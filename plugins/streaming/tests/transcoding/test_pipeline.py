@@ -326,3 +326,56 @@ def test_killed_worker_publishes_nothing_and_the_retry_completes(
     # a ready stream is left alone when the task comes again
     run_task(tenant, services.TRANSCODE_TASK, stream_id=str(stream.id))
     assert stream_row(stream.id).attempts == 2
+
+
+def _ffmpeg_children(alive_only: bool = False) -> list[int]:
+    """Pids of this process's ffmpeg children (from /proc), zombies excluded when
+    ``alive_only``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                stat = file.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == os.getpid() and "ffmpeg" in name and not (alive_only and state == "Z"):
+            pids.append(int(entry))
+    return pids
+
+
+def test_worker_killed_while_ffmpeg_runs_leaves_nothing_and_redelivery_completes(
+    tenant, clips, clip_asset, new_stream, run_task, stream_row, media_storage, monkeypatch
+):
+    """The worker dies at its first progress report, ffmpeg half-way through the ladder:
+    ffmpeg is killed with it, nothing is stored or published, and the redelivered task
+    completes a new attempt."""
+    asset = clip_asset(tenant, clips.video(1280, 720))
+    stream = new_stream(tenant, asset)
+    original = services.write_progress
+    children = []
+
+    class WorkerLost(BaseException):
+        pass
+
+    def dies(registry, tenant_, attempt, percent):
+        children.extend(_ffmpeg_children())
+        assert children, "ffmpeg should be running"
+        raise WorkerLost()
+
+    monkeypatch.setattr(services, "write_progress", dies)
+    with pytest.raises(WorkerLost):
+        run_task(tenant, services.TRANSCODE_TASK, stream_id=str(stream.id))
+    assert not set(children) & set(_ffmpeg_children(alive_only=True))  # killed and reaped
+    row = stream_row(stream.id)
+    assert (row.status, row.published_prefix, row.attempts) == ("processing", "", 1)
+    assert media_storage.list(tenant.id, services.asset_prefix(asset.id)) == []
+
+    monkeypatch.setattr(services, "write_progress", original)
+    assert run_task(tenant, services.TRANSCODE_TASK, stream_id=str(stream.id)) == "done"
+    row = stream_row(stream.id)
+    assert (row.status, row.attempts, row.progress_percent) == ("ready", 2, 100)
+    assert [r["name"] for r in row.renditions] == ["360p", "720p", "audio"]
