@@ -26,11 +26,12 @@ def streaming() -> None:
 )
 @pass_env
 def requeue_stale(env: Env, slug: str | None, queued_minutes: int) -> None:
-    """Queue again the streams whose worker was lost: ``processing`` with no progress
-    written for five minutes, or ``queued`` for longer than ``--queued-minutes`` (one
-    transaction per tenant). The transcode is crash-safe, so a stream whose worker is in
+    """Queue again the transcodes (and offline-download preparations) whose worker was
+    lost: ``processing`` with no progress written for five minutes, or ``queued`` for
+    longer than ``--queued-minutes`` (one transaction per tenant). The transcode is crash-safe, so a stream whose worker is in
     fact alive but slow loses nothing: the older attempt finds the row taken and
     discards its own files."""
+    from .downloads.services import requeue_stale as sweep_downloads
     from .transcoding.services import requeue_stale as sweep
 
     slugs = [slug] if slug else env.enabled_tenants(PLUGIN)
@@ -40,6 +41,7 @@ def requeue_stale(env: Env, slug: str | None, queued_minutes: int) -> None:
             if not request.tenant.is_enabled(PLUGIN):
                 raise click.ClickException(f"the streaming plugin is not enabled for {one!r}")
             count = sweep(request, queued_seconds=queued_minutes * 60)
-        click.echo(f"{one}: {count} requeued")
+            downloads = sweep_downloads(request, queued_seconds=queued_minutes * 60)
+        click.echo(f"{one}: {count} requeued, {downloads} downloads requeued")
         total += count
     click.echo(f"total: {total} requeued")

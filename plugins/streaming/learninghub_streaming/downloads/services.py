@@ -404,3 +404,35 @@ def bookmark_count(request, stream: Stream) -> int:
         )
         or 0
     )
+
+
+def requeue_stale(request, *, queued_seconds: int = 3600) -> int:
+    """Queue again the preparations whose worker or task message was lost: allowed,
+    ``processing`` with the row untouched for :data:`transcoding.STALE_SECONDS` or
+    ``queued`` for more than ``queued_seconds`` (the task's claim takes a
+    ``processing`` row again). Returns how many were queued."""
+    from datetime import timedelta
+
+    now = utcnow()
+    rows = request.db.scalars(
+        sa.select(Stream)
+        .where(
+            Stream.downloadable.is_(True),
+            sa.or_(
+                sa.and_(
+                    Stream.download_status == "processing",
+                    Stream.updated_at < now - timedelta(seconds=transcoding.STALE_SECONDS),
+                ),
+                sa.and_(
+                    Stream.download_status == "queued",
+                    Stream.updated_at < now - timedelta(seconds=queued_seconds),
+                ),
+            ),
+        )
+        .with_for_update()
+    ).all()
+    for stream in rows:
+        stream.updated_at = now
+        request.tasks.enqueue(PREPARE_TASK, stream_id=str(stream.id))
+    request.db.flush()
+    return len(rows)

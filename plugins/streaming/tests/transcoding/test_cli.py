@@ -53,7 +53,7 @@ def test_requeue_stale_queues_lost_streams_only(
 
     result = invoke("requeue-stale", "--tenant", tenant.slug)
     assert result.exit_code == 0, result.output
-    assert f"{tenant.slug}: 2 requeued" in result.output
+    assert f"{tenant.slug}: 2 requeued, 0 downloads requeued" in result.output
     assert stream_row(lost_worker.id).status == "queued"
     assert stream_row(lost_message.id).status == "queued"
     assert stream_row(working.id).status == "processing"
@@ -62,6 +62,18 @@ def test_requeue_stale_queues_lost_streams_only(
     assert stream_row(foreign.id).status == "processing"  # another tenant's: not this run
     tasks = sorted(m.kwargs["stream_id"] for m in dispatched if m.name == services.TRANSCODE_TASK)
     assert tasks == sorted([str(lost_worker.id), str(lost_message.id)])
+
+    # an allowed download whose preparation lost its worker is queued again
+    from learninghub_streaming.downloads.services import PREPARE_TASK
+
+    ready = stream("ready", 30)
+    ready.downloadable, ready.download_status = True, "processing"
+    db.flush()
+    ready.updated_at = now - timedelta(seconds=services.STALE_SECONDS + 60)
+    db.flush()
+    result = invoke("requeue-stale", "--tenant", tenant.slug)
+    assert f"{tenant.slug}: 0 requeued, 1 downloads requeued" in result.output
+    assert [m.kwargs["stream_id"] for m in dispatched if m.name == PREPARE_TASK] == [str(ready.id)]
 
     result = invoke("requeue-stale", "--tenant", "nope")
     assert result.exit_code != 0 and "unknown tenant" in result.output
