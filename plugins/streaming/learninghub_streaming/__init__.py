@@ -80,3 +80,11 @@ def learninghub_audit_auditable_events(request) -> list:
 @hookimpl
 def learninghub_webhooks_event_types(request) -> list:
     return PARTS.gather("webhooks_event_types", request=request)
+
+
+@hookimpl(trylast=True)
+def learninghub_demo_data(request) -> None:
+    """After the demo plugin's lessons exist: streams, captions, offline downloads."""
+    from .demo import seed
+
+    seed(request)
