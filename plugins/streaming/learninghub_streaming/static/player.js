@@ -165,6 +165,7 @@
       this.coursePath = data.coursePath || "";
       this.duration = parseFloat(data.duration) || 0;
       this.resume = (options && options.resume) || parseFloat(data.resume) || 0;
+      this.autoplay = Boolean(options && options.autoplay);
       this.beatEvery = Math.max(2, parseInt(data.heartbeatSeconds, 10) || 10) * 1000;
       this.beatUrl = data.heartbeatUrl || "";
       this.bookmarksUrl = data.bookmarksUrl || "";
@@ -318,6 +319,11 @@
         this.seek.max = String(this.duration);
         if (this.resume > 0 && m.currentTime < this.resume - 1) m.currentTime = this.resume;
         this.showTime();
+        if (this.autoplay) {
+          // taken over from the mini-player, which was playing: go on playing
+          this.autoplay = false;
+          this.toggle();
+        }
       });
       m.addEventListener("play", () => this.onPlayState());
       m.addEventListener("pause", () => {
@@ -781,13 +787,14 @@
     const player = mini.player;
     if (!player) return null;
     const position = player.media.currentTime;
+    const playing = !player.media.paused && !player.media.ended;
     player.onChange = null;
     player.stop();
     mini.bar.remove();
     mini.player = null;
     mini.bar = null;
     document.body.classList.remove("lh-sp-has-mini");
-    return { streamId: player.streamId, scope: player.scope, position };
+    return { streamId: player.streamId, scope: player.scope, position, playing };
   }
 
   function lessonLink(event) {
@@ -835,8 +842,9 @@
         if (hasPlayer) {
           handover = closeMini();
           if (!handover && playing) {
+            const position = playing.media.currentTime;
             playing.stop();
-            handover = { streamId: playing.streamId, scope: playing.scope, position: playing.media.currentTime };
+            handover = { streamId: playing.streamId, scope: playing.scope, position, playing: true };
           }
         }
         main.replaceChildren(...Array.from(next.childNodes, (n) => document.importNode(n, true)));
@@ -872,7 +880,7 @@
       let options = null;
       // the same lesson again: go on from where the mini-player was
       if (handover && handover.streamId === root.dataset.streamId && handover.scope === root.dataset.scope) {
-        options = { resume: handover.position };
+        options = { resume: handover.position, autoplay: handover.playing };
       }
       try {
         new Player(root, options); // eslint-disable-line no-new
