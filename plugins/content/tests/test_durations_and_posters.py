@@ -126,9 +126,17 @@ class FullAccess:
         return True
 
 
+@pytest.fixture
+def without_streaming(tenant, plugin_operator):
+    """Content's own <video> player: the streaming plugin, when enabled, transcodes the
+    upload and answers ``learninghub_content_media_player`` with its HLS player."""
+    plugin_operator("streaming").disable(tenant)
+
+
 def test_video_lesson_has_the_poster_for_those_who_may_watch(
-    tenant, other_tenant, world, client, page_browser, registry, video_asset, user_factory
-):
+    tenant, other_tenant, without_streaming, world, client, page_browser, registry,
+    video_asset, user_factory,
+):  # fmt: skip
     from PIL import Image
 
     r = client(tenant, world.instructor).post_json(

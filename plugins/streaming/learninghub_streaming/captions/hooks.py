@@ -12,6 +12,8 @@ def content_lesson_actions(request, course, lesson) -> list:
 
     from learninghub_content import services as content
 
+    if lesson.type not in ("video", "audio"):
+        return []  # no media: no query
     if request.identity is None or not content.can_edit(request, course):
         return []
     version = content.latest_version(request.db, lesson)

@@ -44,6 +44,8 @@ def content_lesson_actions(request, course, lesson) -> list:
 
     from ..transcoding import services as transcoding
 
+    if lesson.type not in ("video", "audio"):
+        return []  # no media: no query
     if request.identity is None:
         return []
     editor = content.can_edit(request, course)

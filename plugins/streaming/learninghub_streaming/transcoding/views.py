@@ -61,6 +61,8 @@ def status_panel(request, course, lesson) -> list[Markup]:
     from learninghub_courses import services as courses
     from learninghub_media import services as media
 
+    if lesson.type not in ("video", "audio"):
+        return []  # no media: no query
     if request.identity is None or not courses.can_edit(request, course):
         return []
     version = content.latest_version(request.db, lesson)
