@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from learninghub.testing.browser import axe_violations, screenshot, sign_in
+from learninghub.testing.browser import axe_violations, screenshot, sign_in, tab_through
 
 pytestmark = pytest.mark.slow
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
@@ -225,6 +225,17 @@ def test_video_lesson_plays_with_menus_keyboard_heartbeats_and_resume(
     # hls.js fetched the signed playlists and the key, and decoded a frame
     page.wait_for_function("() => document.querySelector('video.lh-sp-media').readyState >= 2")
     assert page.evaluate("() => document.querySelector('section.lh-sp').lhPlayer.hls !== null")
+
+    # by keyboard: every control of the player is reached, named, with a visible ring
+    stops = tab_through(page, 80)
+    described = "\n".join(map(str, stops))
+    start = next(i for i, s in enumerate(stops) if s.name.startswith("Player: Centring"))
+    ours = stops[start : start + 9]
+    assert [s.name.split(":")[0] for s in ours] == [
+        "Player", "Play", "Seek", "Mute", "Volume", "Speed", "Quality", "Captions", "Full screen",
+    ], described  # fmt: skip
+    missing_ring = [str(s) for s in ours if not (s.ring and s.visible)]
+    assert not missing_ring, "focus indicator missing:\n" + "\n".join(missing_ring)
 
     # play: the position advances
     play = page.locator(".lh-sp-play")

@@ -518,7 +518,7 @@
           this.toggleFullscreen();
           break;
         case "c":
-          if (!this.trackElements.length) return;
+          if (!this.captionsMenu) return;
           this.toggleCaptions();
           break;
         case "<": this.stepSpeed(-1); break;

@@ -203,3 +203,14 @@ def test_an_audio_lesson_gets_the_audio_player(page_browser, make_world):
     assert master_pattern(world).match(section["data-src"])
     # the bookmarks panel (shown by the script when the API answers)
     assert section.select_one(".lh-sp-bookmarks form") is not None
+
+
+def test_an_audio_lesson_has_no_captions_menu(page_browser, client, make_world):
+    world = make_world("audio")
+    r = client(world.tenant, world.instructor).post_json(
+        f"/api/v1/media/{world.asset.id}/captions", {"language": "en", "text": VTT}
+    )
+    assert r.status_int == 201, r.text
+    section = player(page(page_browser, world, world.learner).text)
+    assert len(section.select("audio track")) == 1
+    assert section.select_one(".lh-sp-menu-captions") is None
