@@ -15,8 +15,9 @@ What the page reads:
   the last 5 % of the duration (the lesson was finished: start again);
 * the heartbeat route of the analytics part (the page's session cookie and its CSRF
   token; the JSON API takes bearer tokens only) and ``heartbeat_seconds``;
-* the bookmarks routes of the downloads part, when it serves them (the panel stays
-  hidden otherwise).
+* the bookmarks routes of this part (the downloads part's API run with the page
+  session: player/bridge.py);
+* hls.js's ``drmSystems`` when a multi-DRM provider is registered (none by default).
 """
 
 from __future__ import annotations
@@ -120,6 +121,28 @@ def labels(request) -> dict[str, str]:
     }
 
 
+def drm_systems(request, stream, scope_name: str) -> dict[str, Any] | None:
+    """hls.js's ``drmSystems`` when a multi-DRM provider (``playback.drm.IDrmProvider``)
+    protects the stream: its ``key_system``, each system given the provider's licence
+    URL unless it names one; None otherwise (the AES-128 HLS plays)."""
+    from ..playback import drm
+
+    provider = drm.drm_provider(request)
+    if provider is None:
+        return None
+    systems = provider.key_system(request, stream)
+    if not systems:
+        return None
+    license_url = provider.license_url(request, stream, scope_name)
+    out: dict[str, Any] = {}
+    for name, options in systems.items():
+        options = dict(options or {})
+        if license_url and not options.get("licenseUrl"):
+            options["licenseUrl"] = license_url
+        out[name] = options
+    return out
+
+
 def player_context(request, course, lesson, stream, scope) -> dict[str, Any]:
     from learninghub_content import services as content
 
@@ -155,6 +178,7 @@ def player_context(request, course, lesson, stream, scope) -> dict[str, Any]:
         "bookmarks_url": _route(request, BOOKMARKS_ROUTE, id=stream_id),
         "bookmark_url": _route(request, BOOKMARK_ROUTE, id="__id__"),
         "renditions": renditions,
+        "drm": drm_systems(request, stream, scope.name),
         "speeds": [{"rate": rate, "label": speed_label(rate)} for rate in SPEEDS],
         "labels": labels(request),
         "hls_js": asset_url(request, "learninghub:static/vendor/hls.min.js"),

@@ -172,6 +172,7 @@
       this.bookmarkUrl = data.bookmarkUrl || "";
       this.csrf = data.csrf || "";
       this.renditions = parseJSON(data.renditions, []);
+      this.drm = data.drm ? parseJSON(data.drm, null) : null;
       this.keepStylesheet(data.stylesheet);
       this.labels = parseJSON(data.labels, {});
       this.viewId = uuid4();
@@ -218,7 +219,7 @@
       const Hls = window.Hls;
       if (Hls && Hls.isSupported()) {
         this.engine = "hls.js";
-        const hls = new Hls({
+        const config = {
           // captions come from the <track>s: hls.js leaves the subtitle renditions alone
           enableWebVTT: false,
           enableCEA708Captions: false,
@@ -229,7 +230,13 @@
             xhr.withCredentials = true;
           },
           fetchSetup: (context, init) => new Request(context.url, Object.assign({}, init, { credentials: "same-origin" })),
-        });
+        };
+        if (this.drm) {
+          // a multi-DRM provider's key systems (playback.drm.IDrmProvider)
+          config.emeEnabled = true;
+          config.drmSystems = this.drm;
+        }
+        const hls = new Hls(config);
         this.hls = hls;
         hls.on(Hls.Events.MANIFEST_PARSED, () => this.buildQualityMenu());
         hls.on(Hls.Events.LEVEL_SWITCHED, () => this.showQuality());

@@ -214,3 +214,48 @@ def test_an_audio_lesson_has_no_captions_menu(page_browser, client, make_world):
     section = player(page(page_browser, world, world.learner).text)
     assert len(section.select("audio track")) == 1
     assert section.select_one(".lh-sp-menu-captions") is None
+
+
+class FakeProvider:
+    """A multi-DRM provider for one test (none ships with the platform)."""
+
+    def __init__(self, systems):
+        self.systems = systems
+        self.asked = []
+
+    def key_system(self, request, stream):
+        return self.systems
+
+    def license_url(self, request, stream, scope):
+        self.asked.append((stream.id, scope, request.identity.id))
+        return f"https://drm.example/licence?scope={scope}"
+
+
+def test_a_drm_provider_gives_hls_js_its_key_systems(page_browser, world, monkeypatch):
+    import json
+
+    from learninghub_streaming.playback import drm
+
+    provider = FakeProvider(
+        {"com.widevine.alpha": {}, "com.microsoft.playready": {"licenseUrl": "x"}}
+    )
+    monkeypatch.setattr(drm, "drm_provider", lambda request: provider)
+    section = player(page(page_browser, world, world.learner).text)
+    assert json.loads(section["data-drm"]) == {
+        "com.widevine.alpha": {
+            "licenseUrl": f"https://drm.example/licence?scope={world.lesson.id}"
+        },
+        "com.microsoft.playready": {"licenseUrl": "x"},
+    }
+    assert provider.asked == [(world.stream.id, str(world.lesson.id), world.learner.id)]
+
+
+def test_without_a_drm_provider_the_aes_stream_plays(page_browser, world, monkeypatch):
+    from learninghub_streaming.playback import drm
+
+    section = player(page(page_browser, world, world.learner).text)
+    assert not section.has_attr("data-drm")
+    # a provider that does not protect this stream: the same
+    monkeypatch.setattr(drm, "drm_provider", lambda request: FakeProvider(None))
+    section = player(page(page_browser, world, world.learner).text)
+    assert not section.has_attr("data-drm")
