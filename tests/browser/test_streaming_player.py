@@ -6,8 +6,9 @@ through the streaming player — issue 10's acceptance of the player part:
    stream and plays it; the quality menu offers Auto and 360p and picking works; the
    captions menu offers Off and the uploaded English track and picking sets the
    track's mode; the keyboard plays, pauses and mutes; a heartbeat stores the
-   position, and a reload resumes there; played to the end at double speed (">"), the
-   lesson completes by itself and the player says so;
+   position, and a reload resumes there; j and the arrows seek, the speed menu works by
+   keyboard; played whole at double speed (">"), the lesson completes by itself and the
+   player says so;
 2. on an audio lesson the learner adds a bookmark with a note, jumps to it and deletes
    it; with the audio playing they follow "Next" to a text lesson: the page body is
    swapped, the audio goes on in the mini-player; "Back" brings the audio lesson's own
@@ -310,11 +311,35 @@ def test_video_lesson_plays_with_menus_keyboard_heartbeats_and_resume(
         f"() => document.querySelector('video.lh-sp-media').currentTime >= {saved - 1}"
     )
 
-    # the rest at double speed (">" four times from 1×): the lesson completes by itself
+    # seeking by keyboard: j back 10 s (not before 0), → forward 5 s, ← back 5 s
+    video_time = "() => document.querySelector('video.lh-sp-media').currentTime"
     page.locator(".lh-sp-stage").focus()
-    for _ in range(4):
+    page.keyboard.press("j")
+    page.wait_for_function(f"() => ({video_time})() < 0.5")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => Math.abs(({video_time})() - 5) < 0.5")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"() => ({video_time})() < 0.5")
+
+    # the speed menu by keyboard: Enter opens it on the checked item, ↓ moves, Enter
+    # picks and gives the focus back to the menu's button
+    speed = page.locator(".lh-sp-menu-speed .lh-sp-menu-button")
+    speed.focus()
+    page.keyboard.press("Enter")
+    expect(speed).to_have_attribute("aria-expanded", "true")
+    checked = page.locator(".lh-sp-menu-speed [role=menuitemradio][aria-checked=true]")
+    expect(checked).to_have_text("1×")
+    expect(checked).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(speed).to_have_attribute("aria-expanded", "false")
+    expect(speed).to_be_focused()
+    expect(speed).to_have_text("Speed: 1.25×")
+
+    # the whole at double speed (">" three more steps): the lesson completes by itself
+    for _ in range(3):
         page.keyboard.press(">")
-    expect(page.locator(".lh-sp-menu-speed .lh-sp-menu-button")).to_have_text("Speed: 2×")
+    expect(speed).to_have_text("Speed: 2×")
     assert page.evaluate("() => document.querySelector('video.lh-sp-media').playbackRate") == 2
     page.keyboard.press("k")
     page.wait_for_function("() => document.querySelector('video.lh-sp-media').ended")
