@@ -16,7 +16,8 @@ through the streaming player — issue 10's acceptance of the player part:
    sends the last beat with navigator.sendBeacon and the position is stored;
 3. without hls.js (its script blocked) chromium's own HLS plays the encrypted stream.
 
-axe-core finds no serious or critical violation on the video and audio lesson pages.
+axe-core finds no serious or critical violation on the video and audio lesson pages and
+on a page with the mini-player.
 Set-up: the tenant (streaming with heartbeats every 2 s), an admin's published course
 (video, audio and text lessons), the learner's enrolment and the caption through the
 kit and the JSON API; the media assets are stored directly and transcoded by the real
@@ -392,6 +393,7 @@ def test_audio_lesson_bookmarks_and_the_mini_player(live_app, school, browser_pa
         f" return !m.paused && m.currentTime > {before} + 0.5; }}"
     )
     screenshot(page, "streaming-mini-player", full_page=False)
+    assert axe_violations(page) == []
     # the mini-player's own button pauses and plays
     mini.get_by_role("button", name="Pause", exact=True).click()
     page.wait_for_function("() => document.querySelector('.lh-sp-mini audio').paused")
