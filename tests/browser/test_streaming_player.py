@@ -355,6 +355,17 @@ def test_audio_lesson_bookmarks_and_the_mini_player(live_app, school, browser_pa
     expect(page.locator("section.lh-sp")).to_have_attribute("data-engine", "hls.js")
     page.wait_for_function("() => document.querySelector('audio.lh-sp-media').readyState >= 2")
 
+    # while the audio does not play, a lesson link is an ordinary page load (the mark
+    # set on this document is gone) and no mini-player appears
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.get_by_role("link", name="Next: Reading the clay").click()
+    expect(page).to_have_url(lesson_url(school, "reading"))
+    expect(page.locator("main h1")).to_have_text("Reading the clay")
+    assert page.evaluate("() => window.__sameDocument === undefined")
+    assert page.locator(".lh-sp-mini").count() == 0
+    page.goto(lesson_url(school, "kiln-sounds"))
+    page.wait_for_function("() => document.querySelector('audio.lh-sp-media').readyState >= 2")
+
     # bookmarks: the panel appears when the API answers
     panel = page.locator(".lh-sp-bookmarks")
     expect(panel).to_be_visible()
@@ -380,6 +391,7 @@ def test_audio_lesson_bookmarks_and_the_mini_player(live_app, school, browser_pa
 
     # the audio plays on while the learner moves to the next lesson
     page.wait_for_function("() => !document.querySelector('audio.lh-sp-media').paused")
+    page.evaluate("() => { window.__sameDocument = true; }")
     page.get_by_role("link", name="Next: Reading the clay").click()
     expect(page).to_have_url(lesson_url(school, "reading"))
     expect(page.locator("main h1")).to_have_text("Reading the clay")
@@ -387,6 +399,7 @@ def test_audio_lesson_bookmarks_and_the_mini_player(live_app, school, browser_pa
     expect(mini).to_be_visible()
     expect(mini).to_contain_text("Kiln sounds")
     assert page.locator("main .lh-sp").count() == 0
+    assert page.evaluate("() => window.__sameDocument === true"), "the page was not swapped"
     before = page.evaluate("() => document.querySelector('.lh-sp-mini audio').currentTime")
     page.wait_for_function(
         f"() => {{ const m = document.querySelector('.lh-sp-mini audio');"
