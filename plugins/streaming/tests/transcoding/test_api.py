@@ -26,7 +26,7 @@ def world(db, tenant, user_factory, make_course, clips, clip_asset):
 
     World.tenant = tenant
     World.asset = clip_asset(tenant, clips.video(), World.owner)
-    World.course = make_course(tenant, lessons=1, instructor=World.editor)
+    World.course = make_course(tenant, lessons=1, instructor=World.editor, lesson_types=["video"])
     World.lesson = World.course.lessons[0]
     db.execute(
         sa.update(LessonVersion)
