@@ -90,24 +90,25 @@ class Env:
             tm.abort()
             raise
 
-    def enabled_tenants(self, plugin: str) -> list[str]:
-        """Slugs of the tenants that have ``plugin`` enabled, in order: what a
-        plugin's cron command (``learninghub <plugin> <sweep>``) walks through."""
+    def plugin_tenants(self, plugin: str, *, enabled_only: bool = True) -> list[str]:
+        """Slugs of the tenants that have ``plugin`` enabled (or, with
+        ``enabled_only=False``, installed at all), in order: what a plugin's cron
+        command (``learninghub <plugin> <sweep>``) walks through."""
         import sqlalchemy as sa
 
         from .db import system_session
         from .tenancy import Tenant, TenantPlugin
 
+        stmt = (
+            sa.select(Tenant.slug)
+            .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
+            .where(TenantPlugin.plugin == plugin)
+            .order_by(Tenant.slug)
+        )
+        if enabled_only:
+            stmt = stmt.where(TenantPlugin.enabled.is_(True))
         with self.tenant_request(None) as request:
-            db = system_session(request.db)
-            return list(
-                db.scalars(
-                    sa.select(Tenant.slug)
-                    .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                    .where(TenantPlugin.plugin == plugin, TenantPlugin.enabled.is_(True))
-                    .order_by(Tenant.slug)
-                )
-            )
+            return list(system_session(request.db).scalars(stmt))
 
 
 pass_env = click.make_pass_decorator(Env)

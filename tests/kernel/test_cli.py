@@ -427,3 +427,25 @@ def test_plugin_cli_commands_are_added_and_clashes_skipped(monkeypatch, capsys):
     from click.testing import CliRunner
 
     assert CliRunner().invoke(group, ["hello"]).output == "hello from a plugin\n"
+
+
+def test_env_plugin_tenants_lists_the_tenants_of_a_plugin(registry, tenant_factory, plugin_operator):
+    """``Env.plugin_tenants``: what every plugin's cron sweep walks through — the
+    tenants with the plugin enabled, in slug order, or with it installed at all."""
+    from learninghub.cli import Env
+
+    class TestEnv(Env):
+        @property
+        def registry(self):
+            return registry
+
+    b = tenant_factory(slug="pt-b")
+    a = tenant_factory(slug="pt-a")
+    off = tenant_factory(slug="pt-c")
+    plugin_operator("announcements").disable(off)
+    env = TestEnv("unused.ini")
+    enabled = [s for s in env.plugin_tenants("announcements") if s.startswith("pt-")]
+    assert enabled == [a.slug, b.slug]
+    installed = env.plugin_tenants("announcements", enabled_only=False)
+    assert [s for s in installed if s.startswith("pt-")] == [a.slug, b.slug, off.slug]
+    assert env.plugin_tenants("no-such-plugin") == []

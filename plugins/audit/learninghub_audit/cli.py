@@ -14,11 +14,8 @@ from __future__ import annotations
 import json
 
 import click
-import sqlalchemy as sa
 
 from learninghub.cli import Env, FriendlyGroup, pass_env
-from learninghub.db import system_session
-from learninghub.tenancy import Tenant, TenantPlugin
 
 from .retention import RetentionRefused, apply_retention
 from .sealer import seal_pending, secret_of
@@ -30,17 +27,7 @@ PLUGIN = "audit"
 def audited_tenants(env: Env, *, enabled_only: bool = False) -> list[str]:
     """Slugs of the tenants that have the plugin installed (enabled or not: a
     disabled plugin's trail is kept and can still be checked)."""
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        stmt = (
-            sa.select(Tenant.slug)
-            .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-            .where(TenantPlugin.plugin == PLUGIN)
-            .order_by(Tenant.slug)
-        )
-        if enabled_only:
-            stmt = stmt.where(TenantPlugin.enabled.is_(True))
-        return list(db.scalars(stmt))
+    return env.plugin_tenants(PLUGIN, enabled_only=enabled_only)
 
 
 def check_tenant(env: Env, slug: str) -> VerifyResult:

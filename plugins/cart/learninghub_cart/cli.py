@@ -9,26 +9,14 @@ transaction per tenant.
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 
 from learninghub.cli import Env, pass_env
-from learninghub.db import system_session
-from learninghub.tenancy import Tenant, TenantPlugin
 
 from . import services
 
 
 def cart_tenants(env: Env) -> list[str]:
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == services.PLUGIN, TenantPlugin.enabled.is_(True))
-                .order_by(Tenant.slug)
-            )
-        )
+    return env.plugin_tenants(services.PLUGIN)
 
 
 @click.group()

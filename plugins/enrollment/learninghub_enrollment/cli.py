@@ -4,27 +4,15 @@ kernel has no periodic scheduler yet)."""
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 
 from learninghub.cli import Env, pass_env
-from learninghub.db import system_session
-from learninghub.tenancy import Tenant, TenantPlugin
 
 from . import services
 
 
 def enrolling_tenants(env: Env) -> list[str]:
     """Slugs of the tenants that have the plugin enabled."""
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == services.PLUGIN, TenantPlugin.enabled.is_(True))
-                .order_by(Tenant.slug)
-            )
-        )
+    return env.plugin_tenants(services.PLUGIN)
 
 
 @click.group()

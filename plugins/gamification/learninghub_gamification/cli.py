@@ -11,26 +11,14 @@ One transaction per tenant; without ``--tenant``, every tenant with the plugin e
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 
 from learninghub.cli import Env, pass_env
-from learninghub.db import system_session
-from learninghub.tenancy import Tenant, TenantPlugin
 
 from .rules import PLUGIN
 
 
 def gamified_tenants(env: Env) -> list[str]:
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == PLUGIN, TenantPlugin.enabled.is_(True))
-                .order_by(Tenant.slug)
-            )
-        )
+    return env.plugin_tenants(PLUGIN)
 
 
 def for_each_tenant(env: Env, slug: str | None, run) -> None:

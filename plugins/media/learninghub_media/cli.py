@@ -16,8 +16,6 @@ import click
 import sqlalchemy as sa
 
 from learninghub.cli import Env, FriendlyGroup, pass_env
-from learninghub.db import system_session
-from learninghub.tenancy import Tenant, TenantPlugin
 
 PLUGIN = "media"
 
@@ -29,16 +27,7 @@ def media() -> None:
 
 def media_tenants(env: Env) -> list[str]:
     """Slugs of the tenants that have the plugin installed (enabled or not)."""
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == PLUGIN)
-                .order_by(Tenant.slug)
-            )
-        )
+    return env.plugin_tenants(PLUGIN, enabled_only=False)
 
 
 @media.command("purge-uploads")

@@ -19,21 +19,7 @@ def notifications() -> None:
 
 def enabled_tenants(env) -> list[str]:
     """Slugs of the tenants with the notifications plugin enabled."""
-    import sqlalchemy as sa
-
-    from learninghub.db import system_session
-    from learninghub.tenancy import Tenant, TenantPlugin
-
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == "notifications", TenantPlugin.enabled.is_(True))
-                .order_by(Tenant.slug)
-            )
-        )
+    return env.plugin_tenants("notifications")
 
 
 @notifications.command("retry-deliveries")

@@ -34,7 +34,7 @@ def requeue_stale(env: Env, slug: str | None, queued_minutes: int) -> None:
     from .downloads.services import requeue_stale as sweep_downloads
     from .transcoding.services import requeue_stale as sweep
 
-    slugs = [slug] if slug else env.enabled_tenants(PLUGIN)
+    slugs = [slug] if slug else env.plugin_tenants(PLUGIN)
     total = 0
     for one in slugs:
         with env.tenant_request(one) as request:

@@ -4,26 +4,13 @@ plugin's ``cli.py``)."""
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
-
-from learninghub.db import system_session
-from learninghub.tenancy import Tenant, TenantPlugin
 
 from . import attempts
 from .services import PLUGIN
 
 
 def enabled_tenants(env) -> list[str]:
-    with env.tenant_request(None) as request:
-        db = system_session(request.db)
-        return list(
-            db.scalars(
-                sa.select(Tenant.slug)
-                .join(TenantPlugin, TenantPlugin.tenant_id == Tenant.id)
-                .where(TenantPlugin.plugin == PLUGIN, TenantPlugin.enabled.is_(True))
-                .order_by(Tenant.slug)
-            )
-        )
+    return env.plugin_tenants(PLUGIN)
 
 
 def close_expired_command(env, slug: str | None) -> None:
