@@ -241,16 +241,12 @@ class Job:
     filename: str
 
 
-def _locked(db, stream_id) -> Stream | None:
-    return db.scalar(sa.select(Stream).where(Stream.id == stream_id).with_for_update())
-
-
 def claim(request, stream_id) -> Job | None:
     """Mark the preparation under way (None: nothing to do)."""
     from learninghub_media import services as media
 
     key = transcoding._as_uuid(stream_id)
-    stream = _locked(request.db, key) if key is not None else None
+    stream = transcoding.locked_stream(request.db, key) if key is not None else None
     if stream is None or not stream.downloadable:
         return None
     if stream.download_status not in ("queued", "processing"):
@@ -325,7 +321,7 @@ def prepare(registry, tenant, stream_id) -> str:
         size = os.path.getsize(out)
 
         def publish(request) -> bool:
-            stream = _locked(request.db, job.stream_id)
+            stream = transcoding.locked_stream(request.db, job.stream_id)
             if stream is None or not stream.downloadable or stream.download_status != "processing":
                 return False
             stream.download_key = key
@@ -362,7 +358,7 @@ def _delete(storage, tenant_id, keys) -> None:
 
 def _record_failure(registry, tenant, job: Job, message: str) -> str:
     def work(request):
-        stream = _locked(request.db, job.stream_id)
+        stream = transcoding.locked_stream(request.db, job.stream_id)
         if stream is None or stream.download_status != "processing":
             return
         stream.download_status = "failed"

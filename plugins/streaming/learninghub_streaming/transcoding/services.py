@@ -286,7 +286,8 @@ class Attempt:
     max_height: int
 
 
-def _locked(db, stream_id) -> Stream | None:
+def locked_stream(db, stream_id) -> Stream | None:
+    """The stream row, locked until the transaction ends (``FOR UPDATE``)."""
     return db.scalar(sa.select(Stream).where(Stream.id == stream_id).with_for_update())
 
 
@@ -294,7 +295,7 @@ def claim(request, stream_id) -> Attempt | None:
     """Start a new attempt on the stream (None: nothing to do, or the asset is gone)."""
     from learninghub_media import services as media
 
-    stream = _locked(request.db, _as_uuid(stream_id))
+    stream = locked_stream(request.db, _as_uuid(stream_id))
     if stream is None or stream.status == "ready":
         return None
     asset = media.get_asset(request.db, stream.asset_id)
@@ -338,7 +339,7 @@ def _fail(request, stream: Stream, message: str) -> None:
 
 def _current(request, attempt: Attempt) -> Stream | None:
     """The row, locked, if it still belongs to ``attempt``."""
-    stream = _locked(request.db, attempt.stream_id)
+    stream = locked_stream(request.db, attempt.stream_id)
     if stream is None or stream.attempts != attempt.number or stream.status != "processing":
         return None
     return stream
