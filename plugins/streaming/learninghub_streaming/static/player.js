@@ -179,6 +179,7 @@
       this.ranges = [];
       this.span = null;
       this.lastBeatPosition = -1;
+      this.position = this.resume;
       this.timer = null;
       this.queue = Promise.resolve();
       this.beatQueued = false;
@@ -216,47 +217,9 @@
 
     attachSource() {
       const media = this.media;
-      const Hls = window.Hls;
-      if (Hls && Hls.isSupported()) {
+      if (window.Hls && window.Hls.isSupported()) {
         this.engine = "hls.js";
-        const config = {
-          // captions come from the <track>s: hls.js leaves the subtitle renditions alone
-          enableWebVTT: false,
-          enableCEA708Captions: false,
-          subtitleStreamController: null,
-          subtitleTrackController: null,
-          startPosition: this.resume > 0 ? this.resume : -1,
-          xhrSetup: (xhr) => {
-            xhr.withCredentials = true;
-          },
-          fetchSetup: (context, init) => new Request(context.url, Object.assign({}, init, { credentials: "same-origin" })),
-        };
-        if (this.drm) {
-          // a multi-DRM provider's key systems (playback.drm.IDrmProvider)
-          config.emeEnabled = true;
-          config.drmSystems = this.drm;
-        }
-        const hls = new Hls(config);
-        this.hls = hls;
-        hls.on(Hls.Events.MANIFEST_PARSED, () => this.buildQualityMenu());
-        hls.on(Hls.Events.LEVEL_SWITCHED, () => this.showQuality());
-        let recovered = 0;
-        hls.on(Hls.Events.ERROR, (event, info) => {
-          if (!info.fatal) return;
-          if (info.type === Hls.ErrorTypes.NETWORK_ERROR && recovered < 3) {
-            recovered += 1;
-            hls.startLoad();
-          } else if (info.type === Hls.ErrorTypes.MEDIA_ERROR && recovered < 3) {
-            recovered += 1;
-            hls.recoverMediaError();
-          } else {
-            this.say(this.t("playbackError"));
-            hls.destroy();
-            this.hls = null;
-          }
-        });
-        hls.loadSource(this.src);
-        hls.attachMedia(media);
+        this.startHls(this.src, this.resume);
       } else if (media.canPlayType("application/vnd.apple.mpegurl")) {
         this.engine = "native";
         media.src = this.src;
@@ -265,6 +228,85 @@
         this.say(this.t("playbackError"));
       }
       this.root.dataset.engine = this.engine;
+    }
+
+    startHls(src, startPosition) {
+      const Hls = window.Hls;
+      const config = {
+        // captions come from the <track>s: hls.js leaves the subtitle renditions alone
+        enableWebVTT: false,
+        enableCEA708Captions: false,
+        subtitleStreamController: null,
+        subtitleTrackController: null,
+        startPosition: startPosition > 0 ? startPosition : -1,
+        xhrSetup: (xhr) => {
+          xhr.withCredentials = true;
+        },
+        fetchSetup: (context, init) => new Request(context.url, Object.assign({}, init, { credentials: "same-origin" })),
+      };
+      if (this.drm) {
+        // a multi-DRM provider's key systems (playback.drm.IDrmProvider)
+        config.emeEnabled = true;
+        config.drmSystems = this.drm;
+      }
+      const hls = new Hls(config);
+      this.hls = hls;
+      hls.on(Hls.Events.MANIFEST_PARSED, () => this.buildQualityMenu());
+      hls.on(Hls.Events.LEVEL_SWITCHED, () => this.showQuality());
+      let recovered = 0;
+      hls.on(Hls.Events.ERROR, (event, info) => {
+        if (!info.fatal || hls !== this.hls) return;
+        const code = info.response && info.response.code;
+        if (info.type === Hls.ErrorTypes.NETWORK_ERROR && code === 403 && this.refreshSource()) {
+          return; // the signed URLs expired (a long pause): the page signs new ones
+        }
+        if (info.type === Hls.ErrorTypes.NETWORK_ERROR && recovered < 3) {
+          recovered += 1;
+          hls.startLoad();
+        } else if (info.type === Hls.ErrorTypes.MEDIA_ERROR && recovered < 3) {
+          recovered += 1;
+          hls.recoverMediaError();
+        } else {
+          this.say(this.t("playbackError"));
+          hls.destroy();
+          this.hls = null;
+        }
+      });
+      hls.loadSource(src);
+      hls.attachMedia(this.media);
+    }
+
+    /* The signed URLs live playback_ttl_seconds (hours): after a longer pause, or once
+       the right to watch is gone, the server answers 403. Ask the lesson page again
+       for fresh ones and go on from the same moment; a page without this player (the
+       access ended) leaves the message. At most once a minute. */
+    refreshSource() {
+      const now = Date.now();
+      if (this.refreshedAt && now - this.refreshedAt < 60000) return false;
+      this.refreshedAt = now;
+      // a media element whose source failed may have gone back to 0: the last known
+      const at = this.media.readyState >= 2 ? this.media.currentTime : this.position;
+      const playing = !this.media.paused;
+      fetch(this.lessonUrl || location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+        .then((html) => {
+          const doc = new DOMParser().parseFromString(html, "text/html");
+          const fresh = Array.from(doc.querySelectorAll("section.lh-sp"))
+            .find((s) => s.dataset.streamId === this.streamId && s.dataset.scope === this.scope);
+          if (!fresh || this.stopped) throw new Error("no player");
+          if (this.hls) this.hls.destroy();
+          this.src = fresh.dataset.src;
+          this.root.dataset.src = this.src;
+          this.resume = at;
+          this.autoplay = playing;
+          this.startHls(this.src, at);
+        })
+        .catch(() => {
+          if (this.hls) this.hls.destroy();
+          this.hls = null;
+          this.say(this.t("playbackError"));
+        });
+      return true;
     }
 
     // ---- controls
@@ -324,7 +366,8 @@
       m.addEventListener("loadedmetadata", () => {
         if (Number.isFinite(m.duration) && m.duration > 0) this.duration = m.duration;
         this.seek.max = String(this.duration);
-        if (this.resume > 0 && m.currentTime < this.resume - 1) m.currentTime = this.resume;
+        // hls.js starts at startPosition itself (a second seek here would race its own)
+        if (!this.hls && this.resume > 0 && m.currentTime < this.resume - 1) m.currentTime = this.resume;
         this.showTime();
         if (this.autoplay) {
           // taken over from the mini-player, which was playing: go on playing
@@ -541,6 +584,7 @@
       const m = this.media;
       if (m.seeking) return;
       const now = m.currentTime;
+      if (m.readyState >= 2) this.position = now;
       const span = this.span;
       const reach = CONTIGUOUS_S * Math.max(1, m.playbackRate);
       if (span && now >= span[1] && now - span[1] <= reach) {
