@@ -16,7 +16,8 @@ through the streaming player — issue 10's acceptance of the player part:
    sends the last beat with navigator.sendBeacon and the position is stored;
 3. without hls.js (its script blocked) chromium's own HLS plays the encrypted stream;
 4. a 403 on the signed URLs (their expiry, played by a bad signature) makes the player
-   sign new ones through the lesson page and go on from the same moment.
+   sign new ones through the lesson page and go on from the same moment; a seek left
+   pending by hls.js is loaded again.
 
 axe-core finds no serious or critical violation on the video and audio lesson pages and
 on a page with the mini-player.
@@ -508,3 +509,20 @@ def test_expired_playback_urls_are_signed_again(live_app, school, browser_page):
     assert "cannot be played" not in page.locator(".lh-sp-status").inner_text()
     page.locator(".lh-sp-play").click()
     page.wait_for_function("() => document.querySelector('video.lh-sp-media').currentTime > 4")
+
+
+def test_a_seek_hls_js_leaves_waiting_is_loaded_again(live_app, school, browser_page):
+    """A seek that hls.js leaves pending (its loading stopped here, as it sometimes
+    forgets a fragment) is loaded again by the player's watch after 3 s."""
+    page = browser_page
+    sign_in(page, school["tenant"].base, LEARNER)
+    page.goto(lesson_url(school, "centring"))
+    page.wait_for_function("() => document.querySelector('video.lh-sp-media').readyState >= 2")
+    page.evaluate(
+        """() => { const p = document.querySelector('section.lh-sp').lhPlayer;
+            p.hls.stopLoad(); p.media.currentTime = 9; }"""
+    )
+    page.wait_for_function(
+        "() => { const m = document.querySelector('video.lh-sp-media');"
+        " return !m.seeking && m.readyState >= 2 && Math.abs(m.currentTime - 9) < 0.5; }"
+    )

@@ -179,6 +179,7 @@
       this.ranges = [];
       this.span = null;
       this.lastBeatPosition = -1;
+      this.played = false;
       this.position = this.resume;
       this.timer = null;
       this.queue = Promise.resolve();
@@ -375,7 +376,10 @@
           this.toggle();
         }
       });
-      m.addEventListener("play", () => this.onPlayState());
+      m.addEventListener("play", () => {
+        this.played = true;
+        this.onPlayState();
+      });
       m.addEventListener("pause", () => {
         this.onPlayState();
         this.beat();
@@ -391,8 +395,10 @@
       m.addEventListener("seeking", () => {
         this.closeSpan();
         this.showTime();
+        this.watchSeek();
       });
       m.addEventListener("seeked", () => {
+        window.clearTimeout(this.seekWatch);
         this.span = null;
         this.beat();
       });
@@ -400,6 +406,21 @@
       m.addEventListener("ratechange", () => this.showSpeed());
       this.onPagehide = () => this.beat(true);
       window.addEventListener("pagehide", this.onPagehide);
+    }
+
+    /* hls.js now and then leaves a seek waiting for a fragment it never asks for (seen
+       going back to 0 after starting at a resume position): a seek still pending after
+       3 s restarts the loading at the sought time. */
+    watchSeek() {
+      window.clearTimeout(this.seekWatch);
+      if (!this.hls) return;
+      this.seekWatch = window.setTimeout(() => {
+        if (!this.media.seeking || !this.hls) return;
+        const at = this.media.currentTime;
+        this.hls.stopLoad();
+        this.hls.startLoad(at);
+        this.watchSeek();
+      }, 3000);
     }
 
     toggle() {
@@ -627,7 +648,9 @@
     }
 
     beat(leaving) {
-      if (!this.beatUrl || this.stopped) return;
+      // a page that was opened (and maybe sought, like the resume) but never played is
+      // no view: nothing is reported
+      if (!this.beatUrl || this.stopped || !this.played) return;
       if (leaving) {
         this.sendBeat(true);
         return;
