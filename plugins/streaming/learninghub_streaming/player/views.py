@@ -57,15 +57,19 @@ def playable_stream(request, lesson, version):
     return stream, scope
 
 
-def resume_position(request, course, lesson, duration_s: float | None) -> int:
-    """Where the page starts: the learner's saved position in the lesson, or 0 when
-    there is none, it is past the media's end, or within its last 5 %."""
+def learner_progress(request, course, lesson):
+    """The request user's ``LessonProgress`` in the lesson, or None."""
     from learninghub_enrollment import services as enrollment
 
     mine = enrollment.my_enrollment(request, course)
     if mine is None:
-        return 0
-    progress = enrollment.lesson_progress(request.db, mine, lesson.id)
+        return None
+    return enrollment.lesson_progress(request.db, mine, lesson.id)
+
+
+def resume_position(progress, duration_s: float | None) -> int:
+    """Where the page starts: the learner's saved position in the lesson, or 0 when
+    there is none, it is past the media's end, or within its last 5 %."""
     position = int(progress.position_s or 0) if progress is not None else 0
     if position <= 0 or not duration_s or position >= duration_s * RESUME_LIMIT:
         return 0
@@ -157,6 +161,7 @@ def player_context(request, course, lesson, stream, scope) -> dict[str, Any]:
         if r.get("height")
     ]
     stream_id = str(stream.id)
+    progress = learner_progress(request, course, lesson)
     return {
         "kind": kind,
         "stream_id": stream_id,
@@ -172,7 +177,9 @@ def player_context(request, course, lesson, stream, scope) -> dict[str, Any]:
         else "",
         "tracks": playback.tracks(request, stream, scope.name),
         "duration": duration,
-        "resume": resume_position(request, course, lesson, duration),
+        "resume": resume_position(progress, duration),
+        # announced when a beat completes the lesson, not again on every visit
+        "completed": progress is not None and progress.completed_at is not None,
         "heartbeat_seconds": int(settings.heartbeat_seconds),
         "heartbeat_url": _route(request, HEARTBEAT_ROUTE, id=stream_id),
         "bookmarks_url": _route(request, BOOKMARKS_ROUTE, id=stream_id),

@@ -184,7 +184,7 @@
       this.timer = null;
       this.queue = Promise.resolve();
       this.beatQueued = false;
-      this.completed = false;
+      this.completed = data.completed === "true"; // already: no announcement
       this.stopped = false;
       this.lastCaption = -1;
       this.hls = null;
@@ -408,18 +408,26 @@
       window.addEventListener("pagehide", this.onPagehide);
     }
 
-    /* hls.js now and then leaves a seek waiting for a fragment it never asks for (seen
-       going back to 0 after starting at a resume position): a seek still pending after
-       3 s restarts the loading at the sought time. */
-    watchSeek() {
+    /* hls.js now and then leaves a seek waiting: going back to the first segment after
+       starting at a resume position, that segment is loaded but never reaches the
+       buffer. A seek still pending after 3 s restarts the loading at the sought time;
+       after 6 s the media source is rebuilt (hls.js's recoverMediaError), which
+       appends it again. */
+    watchSeek(attempt) {
       window.clearTimeout(this.seekWatch);
       if (!this.hls) return;
+      const tries = attempt || 0;
       this.seekWatch = window.setTimeout(() => {
         if (!this.media.seeking || !this.hls) return;
         const at = this.media.currentTime;
-        this.hls.stopLoad();
-        this.hls.startLoad(at);
-        this.watchSeek();
+        if (tries === 0) {
+          this.hls.stopLoad();
+          this.hls.startLoad(at);
+        } else {
+          this.hls.recoverMediaError();
+          this.media.currentTime = at;
+        }
+        if (tries < 3) this.watchSeek(tries + 1);
       }, 3000);
     }
 

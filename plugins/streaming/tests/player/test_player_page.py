@@ -176,6 +176,18 @@ def test_the_page_resumes_at_the_saved_position(page_browser, world, db):
     progress(db, world, 42)
     section = player(page(page_browser, world, world.learner).text)
     assert section["data-resume"] == "42"
+    assert section["data-completed"] == "false"
+
+
+def test_a_completed_lesson_says_so_to_the_script(page_browser, world, db):
+    from learninghub_enrollment.models import LessonProgress
+
+    progress(db, world, 10)
+    row = db.get(LessonProgress, (world.enrollment.id, world.lesson.id))
+    row.completed_at = utcnow()
+    db.flush()
+    section = player(page(page_browser, world, world.learner).text)
+    assert section["data-completed"] == "true"
 
 
 def test_a_position_in_the_last_five_percent_starts_again(page_browser, world, db):
