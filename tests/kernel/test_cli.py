@@ -429,7 +429,9 @@ def test_plugin_cli_commands_are_added_and_clashes_skipped(monkeypatch, capsys):
     assert CliRunner().invoke(group, ["hello"]).output == "hello from a plugin\n"
 
 
-def test_env_plugin_tenants_lists_the_tenants_of_a_plugin(registry, tenant_factory, plugin_operator):
+def test_env_plugin_tenants_lists_the_tenants_of_a_plugin(
+    registry, tenant_factory, plugin_operator
+):
     """``Env.plugin_tenants``: what every plugin's cron sweep walks through — the
     tenants with the plugin enabled, in slug order, or with it installed at all."""
     from learninghub.cli import Env
