@@ -115,6 +115,35 @@ def clip_asset(db, media_storage):
 
 
 @pytest.fixture
+def kind_asset(clips, clip_asset):
+    """``kind_asset(tenant, kind="video", owner=None)``: a ready media asset holding the
+    3 s clip of ``kind`` (``video``: 640×360 with sound; ``audio``: an MP3)."""
+
+    def make(tenant, kind: str = "video", owner=None):
+        if kind == "video":
+            return clip_asset(tenant, clips.video(), owner)
+        return clip_asset(tenant, clips.audio(), owner, content_type="audio/mpeg")
+
+    return make
+
+
+@pytest.fixture
+def use_asset(db):
+    """``use_asset(lesson, asset_id)``: every version of ``lesson`` holds the asset."""
+    import sqlalchemy as sa
+
+    from learninghub_content.models import LessonVersion
+
+    def apply(lesson, asset_id) -> None:
+        versions = db.scalars(sa.select(LessonVersion).where(LessonVersion.lesson_id == lesson.id))
+        for version in versions:
+            version.media_asset_id = asset_id
+        db.flush()
+
+    return apply
+
+
+@pytest.fixture
 def stream_row(db):
     """``stream_row(stream_id)``: the stream as stored now."""
     from learninghub_streaming.transcoding.models import Stream
@@ -139,7 +168,7 @@ def _published_cache() -> _PublishedCache:
 
 
 @pytest.fixture
-def ready_stream(db, clips, clip_asset, media_storage, run_task, _published_cache):
+def ready_stream(db, kind_asset, media_storage, run_task, _published_cache):
     """``ready_stream(tenant, asset=None, kind="video", owner=None)``: a ``ready``
     stream of ``asset`` (made from the 3 s clip of ``kind``, ``video`` 640×360 with
     sound or ``audio``, when None). The first stream of each kind in the session is a
@@ -150,9 +179,7 @@ def ready_stream(db, clips, clip_asset, media_storage, run_task, _published_cach
 
     def make(tenant, asset=None, kind: str = "video", owner=None) -> Stream:
         if asset is None:
-            path = clips.video() if kind == "video" else clips.audio()
-            content_type = "video/mp4" if kind == "video" else "audio/mpeg"
-            asset = clip_asset(tenant, path, owner, content_type=content_type)
+            asset = kind_asset(tenant, kind, owner)
         cached = _published_cache.made.get(kind)
         stream = Stream(tenant_id=tenant.id, asset_id=asset.id, status="queued", segment_s=2)
         db.add(stream)

@@ -3,8 +3,9 @@
 * master: one ``#EXT-X-MEDIA:TYPE=SUBTITLES`` rendition per caption track (group
   ``subs``) before the first variant, and ``SUBTITLES="subs"`` on every
   ``#EXT-X-STREAM-INF``;
-* media playlists: the placeholder key URI (``streaming-key``) becomes the key URL
-  with a fresh token (the IV attribute stays as ffmpeg wrote it);
+* media playlists: the key URI the transcode wrote on every key tag (``streaming-key``,
+  :data:`ladder.KEY_URI_PLACEHOLDER`) becomes the key URL with a fresh token (each
+  tag's IV stays as ffmpeg wrote it);
 * ``subs/<caption id>.m3u8``: a VOD playlist of one segment, the whole WebVTT;
 * ``subs/<caption id>.vtt``: the caption's WebVTT with ``X-TIMESTAMP-MAP`` after its
   ``WEBVTT`` line.

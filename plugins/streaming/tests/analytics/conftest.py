@@ -37,20 +37,13 @@ class World:
 
 @pytest.fixture
 def world(
-    db, tenant, other_tenant, user_factory, make_course, enrol_directly, ready_stream
+    db, tenant, other_tenant, user_factory, make_course, enrol_directly, ready_stream, use_asset
 ) -> World:
-    from learninghub_content.models import LessonVersion
-
     instructor = user_factory(tenant, "instructor")
     setup = make_course(tenant, lessons=2, instructor=instructor, lesson_types=["video", "text"])
     stream = ready_stream(tenant)
     lesson = setup.lessons[0]
-    db.execute(
-        sa.update(LessonVersion)
-        .where(LessonVersion.lesson_id == lesson.id)
-        .values(media_asset_id=stream.asset_id)
-    )
-    db.flush()
+    use_asset(lesson, stream.asset_id)
     learner, learner2 = user_factory(tenant, "learner"), user_factory(tenant, "learner")
     enrol_directly(tenant, setup.course, learner)
     enrol_directly(tenant, setup.course, learner2)

@@ -36,21 +36,17 @@ class World:
 
 
 @pytest.fixture
-def make_world(db, tenant, other_tenant, user_factory, make_course, enrol_directly, ready_stream):
+def make_world(
+    db, tenant, other_tenant, user_factory, make_course, enrol_directly, ready_stream, use_asset
+):
     """``make_world(kind="video", asset=None)``: the world around a ready stream."""
-    from learninghub_content.models import LessonVersion
 
     def make(kind: str = "video", asset=None) -> World:
         instructor = user_factory(tenant, "instructor")
         setup = make_course(tenant, lessons=2, instructor=instructor, lesson_types=[kind, kind])
         stream = ready_stream(tenant, asset=asset, kind=kind, owner=instructor)
         lesson = setup.lessons[0]
-        db.execute(
-            sa.update(LessonVersion)
-            .where(LessonVersion.lesson_id == lesson.id)
-            .values(media_asset_id=stream.asset_id)
-        )
-        db.flush()
+        use_asset(lesson, stream.asset_id)
         learner = user_factory(tenant, "learner")
         classmate = user_factory(tenant, "learner")
         enrol_directly(tenant, setup, learner)

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from learninghub.db import utcnow
 
@@ -42,14 +41,6 @@ class World:
         return str(self.lesson.id)
 
 
-def _set_asset(db, lesson, asset) -> None:
-    from learninghub_content.models import LessonVersion
-
-    for version in db.scalars(sa.select(LessonVersion).where(LessonVersion.lesson_id == lesson.id)):
-        version.media_asset_id = asset.id
-    db.flush()
-
-
 @pytest.fixture
 def make_world(
     db,
@@ -58,8 +49,8 @@ def make_world(
     user_factory,
     make_course,
     enrol_directly,
-    clips,
-    clip_asset,
+    kind_asset,
+    use_asset,
     ready_stream,
 ):
     """``make_world(kind="video")``: the world around a ready stream of ``kind``."""
@@ -68,11 +59,9 @@ def make_world(
         instructor = user_factory(tenant, "instructor")
         uploader = user_factory(tenant, "instructor")
         setup = make_course(tenant, lessons=2, instructor=instructor, lesson_types=[kind, kind])
-        path = clips.video() if kind == "video" else clips.audio()
-        content_type = "video/mp4" if kind == "video" else "audio/mpeg"
-        asset = clip_asset(tenant, path, uploader, content_type=content_type)
+        asset = kind_asset(tenant, kind, uploader)
         lesson = setup.lessons[0]
-        _set_asset(db, lesson, asset)
+        use_asset(lesson, asset.id)
         stream = ready_stream(tenant, asset, kind=kind)
         learner = user_factory(tenant, "learner")
         enrollment = enrol_directly(tenant, setup.course, learner)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 VTT = "WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nFirst cue\n"
 
@@ -34,14 +33,6 @@ class World:
         return f"/courses/{self.course.slug}/learn/{lesson.slug}"
 
 
-def set_asset(db, lesson, asset) -> None:
-    from learninghub_content.models import LessonVersion
-
-    for version in db.scalars(sa.select(LessonVersion).where(LessonVersion.lesson_id == lesson.id)):
-        version.media_asset_id = asset.id
-    db.flush()
-
-
 @pytest.fixture
 def make_world(
     db,
@@ -50,8 +41,8 @@ def make_world(
     user_factory,
     make_course,
     enrol_directly,
-    clips,
-    clip_asset,
+    kind_asset,
+    use_asset,
     ready_stream,
 ):
     """``make_world(kind="video", ready=True)``: the world around a stream of
@@ -62,11 +53,9 @@ def make_world(
 
         instructor = user_factory(tenant, "instructor")
         setup = make_course(tenant, lessons=2, instructor=instructor, lesson_types=[kind, "text"])
-        path = clips.video() if kind == "video" else clips.audio()
-        content_type = "video/mp4" if kind == "video" else "audio/mpeg"
-        asset = clip_asset(tenant, path, instructor, content_type=content_type)
+        asset = kind_asset(tenant, kind, instructor)
         lesson = setup.lessons[0]
-        set_asset(db, lesson, asset)
+        use_asset(lesson, asset.id)
         if ready:
             stream = ready_stream(tenant, asset, kind=kind)
         else:
