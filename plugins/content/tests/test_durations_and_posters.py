@@ -194,3 +194,51 @@ def test_video_without_a_poster_has_no_poster_attribute(
         f"/courses/{world.course.slug}/learn/{r.json['slug']}?preview=1"
     )
     assert re.search(r"<video [^>]*src=", page.text) and "poster=" not in page.text
+
+
+class CustomPlayer:
+    """A plugin answering ``learninghub_content_media_player``: what it gets, and its
+    markup in place of the plain <video>."""
+
+    def __init__(self) -> None:
+        self.calls: list = []
+
+    @hookimpl
+    def learninghub_content_media_player(self, request, course, lesson, version):
+        from markupsafe import Markup
+
+        self.calls.append((course.id, lesson.id, version.media_asset_id))
+        return Markup('<div id="custom-player">custom</div>')
+
+
+def test_media_player_hook_replaces_the_plain_video(
+    tenant, world, client, make_asset, page_browser, registry, without_streaming
+):
+    video = make_asset(tenant, world.instructor, "video/mp4")
+    c = client(tenant, world.instructor)
+    section = c.post_json(world.base + "/sections", {"title": "S"}).json["id"]
+    lessons = {}
+    for title, kind, body in (("V", "video", str(video.id)), ("T", "text", None)):
+        data = {"section_id": section, "title": title, "type": kind, "body": f"<p>{title} body</p>"}
+        if body:
+            data["media_asset_id"] = body
+        r = c.post_json(world.base + "/lessons", data)
+        assert r.status_int == 201, r.text
+        lessons[kind] = r.json["slug"]
+    staff = page_browser(tenant, world.instructor)
+    player = CustomPlayer()
+    pm = registry["plugins"].pm
+    pm.register(player, name="test-custom-player")
+    try:
+        page = staff.get(f"/courses/{world.course.slug}/learn/{lessons['video']}?preview=1")
+        text = staff.get(f"/courses/{world.course.slug}/learn/{lessons['text']}?preview=1")
+    finally:
+        pm.unregister(name="test-custom-player")
+    assert '<div id="custom-player">custom</div>' in page.text
+    assert not re.search(r"<video [^>]*src=", page.text)  # the plain player is replaced
+    assert "V body" in page.text  # the lesson's text still follows
+    assert [call[2] for call in player.calls] == [video.id]  # a text lesson is not asked
+    assert "custom-player" not in text.text
+    # without an answer, the plain <video> stays
+    page = staff.get(f"/courses/{world.course.slug}/learn/{lessons['video']}?preview=1")
+    assert re.search(r"<video [^>]*src=", page.text)
